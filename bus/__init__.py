@@ -1,0 +1,3 @@
+"""The civicbus runtime."""
+
+__all__: list[str] = []
