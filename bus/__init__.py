@@ -1,3 +1,44 @@
-"""The civicbus runtime."""
+"""The civicbus runtime: settings, publishing and consuming on a broker, retries and dead
+letters, idempotency, the journal, logging and the CLI.
 
-__all__: list[str] = []
+RabbitMQ is the production broker; the embedded broker (`embedded:///path.db`) needs no server
+and is the default.
+"""
+
+from bus._delivery import Delivery, Handler
+from bus._embedded import register as _register_embedded_transport
+from bus._errors import BrokerUnavailable, PermanentError, PublishError, TransientError
+from bus._idempotency import Claim, IdempotencyStore
+from bus._journal import Hop, HopRecord, Journal, MessageRecord
+from bus._logging import bind_message, configure_logging
+from bus._publisher import Publisher
+from bus._runtime import Bus
+from bus._settings import ConfigError, JournalSettings, RetrySettings, Settings, load_settings
+from bus._topology import Topology
+
+_register_embedded_transport()
+
+__all__ = [
+    "BrokerUnavailable",
+    "Bus",
+    "Claim",
+    "ConfigError",
+    "Delivery",
+    "Handler",
+    "Hop",
+    "HopRecord",
+    "IdempotencyStore",
+    "Journal",
+    "JournalSettings",
+    "MessageRecord",
+    "PermanentError",
+    "PublishError",
+    "Publisher",
+    "RetrySettings",
+    "Settings",
+    "Topology",
+    "TransientError",
+    "bind_message",
+    "configure_logging",
+    "load_settings",
+]

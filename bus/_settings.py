@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     queue_prefix: str = Field("civicbus", description="Prefix of every queue civicbus declares.")
     prefetch: int = Field(64, ge=1, description="Unacknowledged messages per consumer.")
     quorum_queues: bool = Field(False, description="Declare quorum queues (RabbitMQ cluster).")
-    max_message_bytes: int = Field(1_048_576, ge=1024, description="Larger messages are refused.")
+    max_message_bytes: int = Field(1_048_576, ge=256, description="Larger messages are refused.")
     publish_confirm_timeout: float = Field(30.0, gt=0, description="Seconds to wait for confirms.")
     idempotency_retention_days: float = Field(7.0, gt=0)
     retry: RetrySettings = Field(default_factory=RetrySettings)

@@ -1,3 +1,27 @@
 """Canonical messages: the CloudEvents envelope, the schema registry, personal-data masking."""
 
-__all__: list[str] = []
+from schemas._domain import Address, AddressChanged, Person, default_registry
+from schemas._envelope import CLOUDEVENTS_JSON, Envelope
+from schemas._errors import FieldProblem, IncompatibleSchema, InvalidMessage, UnknownSchema
+from schemas._personal import MASKED, Personal, mask, personal_fields
+from schemas._registry import RegisteredSchema, SchemaRegistry, dataschema_uri
+
+__all__ = [
+    "CLOUDEVENTS_JSON",
+    "MASKED",
+    "Address",
+    "AddressChanged",
+    "Envelope",
+    "FieldProblem",
+    "IncompatibleSchema",
+    "InvalidMessage",
+    "Person",
+    "Personal",
+    "RegisteredSchema",
+    "SchemaRegistry",
+    "UnknownSchema",
+    "dataschema_uri",
+    "default_registry",
+    "mask",
+    "personal_fields",
+]

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 RABBITMQ_URL = os.environ.get("CIVICBUS_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -54,8 +55,6 @@ def postgres_admin_url() -> str:
 @pytest.fixture
 def postgres_url(postgres_admin_url: str) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    import sqlalchemy as sa
-
     name = f"civicbus_test_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

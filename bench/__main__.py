@@ -1,0 +1,51 @@
+"""`make bench`: every benchmark in one run, each figure beside its baseline.
+
+Writes bench/results.json (a flat object of numbers) and bench/results.md, and prints the table.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+from pathlib import Path
+
+from bench import bench_embedded, bench_rabbitmq
+
+HERE = Path(__file__).resolve().parent
+
+# (figure, its baseline, the ratio, target for the ratio)
+COMPARISONS = [
+    ("bus_rabbitmq_msgs_per_s", "raw_kombu_msgs_per_s", "bus_vs_raw_kombu", 1.0),
+    ("embedded_msgs_per_s", "kombu_sqla_msgs_per_s", "embedded_vs_kombu_sqla", 10.0),
+]
+
+
+def main() -> int:
+    results: dict[str, float] = {}
+    for name, module in (("embedded", bench_embedded), ("rabbitmq", bench_rabbitmq)):
+        print(f"bench: running {name} ...", file=sys.stderr, flush=True)
+        results.update(module.run())
+    (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    lines = [
+        f"# civicbus benchmarks ({platform.machine()}, Python {platform.python_version()})",
+        "",
+        "| figure | value | baseline | value | ratio | target |",
+        "|---|---:|---|---:|---:|---:|",
+    ]
+    failed = []
+    for figure, baseline, ratio, target in COMPARISONS:
+        ok = results[ratio] >= target
+        failed += [] if ok else [ratio]
+        lines.append(
+            f"| {figure} | {results[figure]:,.0f} | {baseline} | {results[baseline]:,.0f} | "
+            f"{results[ratio]:.2f} {'ok' if ok else 'BELOW'} | >= {target} |"
+        )
+    table = "\n".join(lines) + "\n"
+    (HERE / "results.md").write_text(table)
+    print(table)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""A consumer: one queue, one handler, manual acks, reconnecting until told to stop.
+
+`run(stop)` blocks. When the broker goes away it reconnects with backoff; messages it held but
+had not acked go back to the queue on the broker's side and come again (idempotency drops the
+ones already handled). When `stop` is set it finishes the message in hand, acks it, cancels and
+closes, so a SIGTERM drains cleanly.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from kombu import Connection
+from kombu import Consumer as KombuConsumer
+
+from bus._processing import Processor
+
+if TYPE_CHECKING:
+    from kombu.message import Message
+
+    from bus._topology import ConsumerQueues
+
+log = structlog.get_logger("civicbus.consumer")
+
+_POLL_SECONDS = 0.5
+_BACKOFF_MAX = 5.0
+
+
+class Consumer:
+    """Consumes one consumer's work queue with a Processor until stopped."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        url: str,
+        queues: ConsumerQueues,
+        processor: Processor,
+        prefetch: int,
+    ) -> None:
+        self.name = name
+        self._url = url
+        self.queues = queues
+        self._queues = queues
+        self._processor = processor
+        self._prefetch = prefetch
+        self.ready = threading.Event()
+        self.reconnects = 0
+
+    def declare(self) -> None:
+        """Declare this consumer's queues (so messages published before it runs are kept)."""
+        with Connection(self._url, connect_timeout=5) as connection:
+            connection.ensure_connection(max_retries=3)
+            channel = connection.channel()
+            for queue in self._queues.all():
+                queue(channel).declare()
+
+    def run(self, stop: threading.Event) -> None:
+        delay = 0.2
+        while not stop.is_set():
+            try:
+                self._run_connected(stop)
+                delay = 0.2
+            except Exception as exc:
+                self.ready.clear()
+                self.reconnects += 1
+                log.warning(
+                    "consumer_reconnecting",
+                    consumer=self.name,
+                    error=str(exc),
+                    error_type=type(exc).__name__,
+                    retry_in_s=delay,
+                )
+                stop.wait(delay)
+                delay = min(delay * 2, _BACKOFF_MAX)
+        self._processor.close()
+        log.info("consumer_stopped", consumer=self.name)
+
+    def _run_connected(self, stop: threading.Event) -> None:
+        with Connection(self._url, connect_timeout=5, heartbeat=20) as connection:
+            connection.ensure_connection(max_retries=1)
+            channel = connection.channel()
+            for queue in self._queues.all():
+                queue(channel).declare()
+            consumer = KombuConsumer(
+                channel,
+                queues=[self._queues.work],
+                on_message=self._on_message,
+                prefetch_count=self._prefetch,
+                no_ack=False,
+                on_decode_error=self._on_decode_error,
+            )
+            with consumer:
+                self.ready.set()
+                log.info("consumer_started", consumer=self.name, queue=self._queues.work.name)
+                while not stop.is_set():
+                    try:
+                        connection.drain_events(timeout=_POLL_SECONDS)
+                    except TimeoutError:  # nothing arrived; a chance to see stop and heartbeat
+                        connection.heartbeat_check()
+
+    def _on_message(self, message: Message) -> None:
+        self._processor(message)
+
+    def _on_decode_error(self, message: Message, exc: Exception) -> Any:
+        # kombu's default acks and drops an undecodable message; it must go to the dead letters.
+        self._processor(message)

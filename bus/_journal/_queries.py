@@ -1,0 +1,107 @@
+"""Reading the journal: one message's journey, searches, and deleting by age."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from bus._journal._records import Hop, HopRecord, MessageRecord
+from bus._journal._tables import hops, messages
+
+
+def _message_record(row: sa.Row[Any], hop_records: list[HopRecord]) -> MessageRecord:
+    return MessageRecord(
+        id=row.id,
+        type=row.type,
+        source=row.source,
+        subject=row.subject,
+        correlation_id=row.correlation_id,
+        causation_id=row.causation_id,
+        time=row.time,
+        first_seen=row.first_seen,
+        status=row.status,
+        envelope=row.envelope,
+        hops=hop_records,
+    )
+
+
+def _hop_record(row: sa.Row[Any]) -> HopRecord:
+    return HopRecord(
+        message_id=row.message_id,
+        hop=Hop(row.hop),
+        at=row.at,
+        consumer=row.consumer,
+        attempt=row.attempt,
+        duration_ms=row.duration_ms,
+        error=row.error,
+        detail=row.detail,
+    )
+
+
+def find(engine: sa.Engine, message_id: str) -> MessageRecord | None:
+    with engine.connect() as connection:
+        row = connection.execute(sa.select(messages).where(messages.c.id == message_id)).first()
+        if row is None:
+            return None
+        hop_rows = connection.execute(
+            sa.select(hops).where(hops.c.message_id == message_id).order_by(hops.c.at, hops.c.seq)
+        ).all()
+    return _message_record(row, [_hop_record(hop_row) for hop_row in hop_rows])
+
+
+def search(
+    engine: sa.Engine,
+    *,
+    message_id: str | None,
+    correlation_id: str | None,
+    subject: str | None,
+    type_: str | None,
+    consumer: str | None,
+    status: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+) -> list[MessageRecord]:
+    query = sa.select(messages)
+    equal_to = {
+        messages.c.id: message_id,
+        messages.c.correlation_id: correlation_id,
+        messages.c.subject: subject,
+        messages.c.type: type_,
+        messages.c.status: status,
+    }
+    for column, value in equal_to.items():
+        if value is not None:
+            query = query.where(column == value)
+    if consumer is not None:
+        query = query.where(
+            sa.exists().where(hops.c.message_id == messages.c.id, hops.c.consumer == consumer)
+        )
+    if since is not None:
+        query = query.where(messages.c.time >= since)
+    if until is not None:
+        query = query.where(messages.c.time < until)
+    query = query.order_by(messages.c.time.desc(), messages.c.id.desc()).limit(limit)
+    with engine.connect() as connection:
+        return [_message_record(row, []) for row in connection.execute(query)]
+
+
+def purge(engine: sa.Engine, *, older_than: timedelta) -> int:
+    """Delete messages first seen before now - `older_than`, with all their hops; count them.
+
+    A message's age is the journal's own first sight of it, and its hops go with it, so a
+    journey is never cut in half; hops of never-seen messages go by their own time.
+    """
+    cutoff = datetime.now(UTC) - older_than
+    expired = sa.select(messages.c.id).where(messages.c.first_seen < cutoff)
+    orphan = ~sa.exists().where(messages.c.id == hops.c.message_id)
+    with engine.begin() as connection:
+        connection.execute(
+            hops.delete().where(
+                sa.or_(hops.c.message_id.in_(expired), sa.and_(hops.c.at < cutoff, orphan))
+            )
+        )
+        result = connection.execute(messages.delete().where(messages.c.first_seen < cutoff))
+    return int(result.rowcount)

@@ -1,0 +1,269 @@
+"""What happens to one delivered message: parse, validate, handle once, retry or dead-letter.
+
+Every path ends in exactly one of: handled (ack), duplicate (ack), redelivered later through
+a delay line (ack after the copy is confirmed), or dead-lettered with its original body and the
+reason (ack after the dead letter is confirmed). Nothing is acked before the broker holds what
+replaces it, so a crash at any point leaves the message on the broker.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy.exc
+import structlog
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from bus._delivery import Delivery, Handler
+from bus._errors import PermanentError, TransientError
+from bus._journal import Hop
+from bus._logging import bind_message
+from bus._wire import (
+    HEADER_CONSUMER,
+    HEADER_DEAD_LETTERED_AT,
+    HEADER_DELIVERY,
+    HEADER_ERROR,
+    HEADER_EXCEPTION,
+    HEADER_ORIGINAL_EXCHANGE,
+    HEADER_ORIGINAL_QUEUE,
+    HEADER_ORIGINAL_ROUTING_KEY,
+    HEADER_REASON,
+    Outgoing,
+)
+from schemas import Envelope, InvalidMessage, UnknownSchema
+
+if TYPE_CHECKING:
+    from kombu.message import Message
+    from pydantic import BaseModel
+
+    from bus._idempotency import IdempotencyStore
+    from bus._journal import Journal
+    from bus._publisher import Publisher
+    from bus._settings import RetrySettings
+    from bus._topology import ConsumerQueues
+    from schemas import SchemaRegistry
+
+log = structlog.get_logger("civicbus.consumer")
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    TransientError,
+    ConnectionError,
+    TimeoutError,
+    sqlalchemy.exc.OperationalError,  # lost connection, lock timeout, "database is locked"
+)
+
+
+class Processor:
+    """Turns one broker message into one outcome for one consumer."""
+
+    def __init__(
+        self,
+        consumer: str,
+        handler: Handler,
+        *,
+        queues: ConsumerQueues,
+        registry: SchemaRegistry,
+        idempotency: IdempotencyStore,
+        publisher: Publisher,
+        journal: Journal | None,
+        retry: RetrySettings,
+        max_message_bytes: int,
+        is_transient: Callable[[BaseException], bool] | None = None,
+    ) -> None:
+        self.consumer = consumer
+        self._handler = handler
+        self._queues = queues
+        self._registry = registry
+        self._idempotency = idempotency
+        self._publisher = publisher
+        self._journal = journal
+        self._retry = retry
+        self._max_bytes = max_message_bytes
+        self._is_transient = is_transient or _default_is_transient
+
+    def close(self) -> None:
+        self._publisher.close()
+
+    def __call__(self, message: Message) -> None:
+        body = _raw_body(message)
+        attempt = int((message.headers or {}).get(HEADER_DELIVERY, 1))
+        try:
+            envelope = Envelope.from_json(body, max_bytes=self._max_bytes)
+        except InvalidMessage as exc:
+            self._dead_letter(message, body, reason="invalid_envelope", error=exc, attempt=attempt)
+            return
+        if self._journal is not None:
+            self._journal.message(envelope)
+            self._journal.hop(envelope.id, Hop.DELIVERED, consumer=self.consumer, attempt=attempt)
+        with bind_message(envelope, consumer=self.consumer):
+            try:
+                payload = self._registry.read(envelope)
+            except InvalidMessage as exc:
+                reason = "unknown_schema" if isinstance(exc, UnknownSchema) else "invalid_payload"
+                self._dead_letter(
+                    message, body, reason=reason, error=exc, attempt=attempt, envelope=envelope
+                )
+                return
+            self._handle(message, body, envelope, payload, attempt)
+
+    # -- handling -------------------------------------------------------------------------
+
+    def _handle(
+        self, message: Message, body: bytes, envelope: Envelope, payload: BaseModel, attempt: int
+    ) -> None:
+        started = time.perf_counter()
+        retrying = Retrying(
+            retry=retry_if_exception(self._is_transient),
+            stop=stop_after_attempt(self._retry.in_process_attempts),
+            wait=wait_exponential_jitter(
+                multiplier=self._retry.in_process_wait_initial,
+                jitter=self._retry.in_process_wait_initial,
+                max=self._retry.in_process_wait_max,
+            ),
+            before_sleep=_log_retry,
+            reraise=True,
+        )
+        redelivered = bool(message.delivery_info.get("redelivered")) or attempt > 1
+        try:
+            duplicate = retrying(self._handle_once, envelope, payload, attempt, redelivered)
+        except Exception as exc:
+            if self._is_transient(exc) and attempt < self._retry.max_deliveries:
+                self._redeliver_later(message, body, envelope, attempt, exc)
+            else:
+                reason = "retries_exhausted" if self._is_transient(exc) else "handler_failed"
+                self._dead_letter(
+                    message, body, reason=reason, error=exc, attempt=attempt, envelope=envelope
+                )
+            return
+        message.ack()
+        elapsed = (time.perf_counter() - started) * 1000
+        hop = Hop.DUPLICATE if duplicate else Hop.HANDLED
+        if self._journal is not None:
+            self._journal.hop(
+                envelope.id, hop, consumer=self.consumer, attempt=attempt, duration_ms=elapsed
+            )
+        log.debug("message_" + hop.value, duration_ms=round(elapsed, 3), attempt=attempt)
+
+    def _handle_once(
+        self, envelope: Envelope, payload: BaseModel, attempt: int, redelivered: bool
+    ) -> bool:
+        with self._idempotency.claim(self.consumer, envelope.id) as claim:
+            if claim.duplicate:
+                return True
+            delivery = Delivery(
+                envelope=envelope,
+                payload=payload,
+                consumer=self.consumer,
+                attempt=attempt,
+                redelivered=redelivered,
+                transaction=claim.connection,
+                registry=self._registry,
+            )
+            self._handler(delivery)
+            if delivery.emitted:
+                # Published before the claim commits: a crash in between re-runs the handler,
+                # which emits the same ids again, and downstream drops the copies.
+                self._publisher.publish_many(delivery.emitted)
+        return False
+
+    # -- the two ways a message leaves without being handled -------------------------------
+
+    def _redeliver_later(
+        self, message: Message, body: bytes, envelope: Envelope, attempt: int, exc: BaseException
+    ) -> None:
+        delay = self._retry.redelivery_delays[attempt - 1]
+        line = self._queues.delay_lines[delay]
+        headers = {**(message.headers or {}), HEADER_DELIVERY: attempt + 1}
+        self._publisher.send([_copy(message, body, routing_key=line.name, headers=headers)])
+        message.ack()
+        if self._journal is not None:
+            self._journal.hop(
+                envelope.id,
+                Hop.RETRIED,
+                consumer=self.consumer,
+                attempt=attempt,
+                error=_describe(exc),
+                detail={"delay_s": delay},
+            )
+        log.warning(
+            "message_redelivery_scheduled", attempt=attempt, delay_s=delay, error=_describe(exc)
+        )
+
+    def _dead_letter(
+        self,
+        message: Message,
+        body: bytes,
+        *,
+        reason: str,
+        error: BaseException,
+        attempt: int,
+        envelope: Envelope | None = None,
+    ) -> None:
+        headers = {
+            **(message.headers or {}),
+            HEADER_REASON: reason,
+            HEADER_ERROR: _describe(error)[:4000],
+            HEADER_EXCEPTION: f"{type(error).__module__}.{type(error).__qualname__}",
+            HEADER_DELIVERY: attempt,
+            HEADER_CONSUMER: self.consumer,
+            HEADER_ORIGINAL_EXCHANGE: message.delivery_info.get("exchange") or "",
+            HEADER_ORIGINAL_ROUTING_KEY: message.delivery_info.get("routing_key") or "",
+            HEADER_ORIGINAL_QUEUE: self._queues.work.name,
+            HEADER_DEAD_LETTERED_AT: datetime.now(UTC).isoformat(),
+        }
+        dead = _copy(message, body, routing_key=self._queues.dead_letters.name, headers=headers)
+        self._publisher.send([dead])
+        message.ack()
+        message_id = envelope.id if envelope else message.properties.get("message_id")
+        if self._journal is not None and message_id:
+            self._journal.hop(
+                message_id,
+                Hop.DEAD_LETTERED,
+                consumer=self.consumer,
+                attempt=attempt,
+                error=_describe(error),
+                detail={"reason": reason},
+            )
+        log.error(
+            "message_dead_lettered",
+            reason=reason,
+            attempts=attempt,
+            error=_describe(error),
+            message_id=message_id,
+            consumer=self.consumer,
+        )
+
+
+def _copy(message: Message, body: bytes, *, routing_key: str, headers: dict[str, Any]) -> Outgoing:
+    """The message as it arrived (body untouched), addressed to one queue by name."""
+    kept = ("message_id", "correlation_id", "type", "timestamp")
+    properties = {key: message.properties[key] for key in kept if message.properties.get(key)}
+    return Outgoing(
+        body=body, exchange="", routing_key=routing_key, headers=headers, properties=properties
+    )
+
+
+def _raw_body(message: Message) -> bytes:
+    body = message.body
+    return body.encode("utf-8") if isinstance(body, str) else bytes(body)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _default_is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, PermanentError):
+        return False
+    return isinstance(exc, TRANSIENT_ERRORS)
+
+
+def _log_retry(state: Any) -> None:
+    log.info(
+        "message_retrying",
+        attempt=state.attempt_number,
+        error=_describe(state.outcome.exception()) if state.outcome else None,
+    )

@@ -1,0 +1,172 @@
+"""The Bus: settings, schemas, journal and idempotency wired to publishers and consumers.
+
+One Bus per process. Consumers run in their own threads with their own connections (kombu
+connections are not shared between threads); `publish` from any thread goes through one
+publisher guarded by a lock.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from types import FrameType
+
+import structlog
+
+from bus._consumer import Consumer
+from bus._delivery import Handler
+from bus._idempotency import IdempotencyStore
+from bus._journal import Journal
+from bus._processing import Processor
+from bus._publisher import Publisher
+from bus._settings import Settings, load_settings
+from bus._topology import Topology
+from schemas import Envelope, SchemaRegistry, default_registry
+
+log = structlog.get_logger("civicbus.bus")
+
+
+class Bus:
+    """Publish canonical messages and run consumers on the configured broker."""
+
+    def __init__(
+        self, settings: Settings | None = None, registry: SchemaRegistry | None = None
+    ) -> None:
+        self.settings = settings if settings is not None else load_settings()
+        self.registry = registry if registry is not None else default_registry()
+        self.topology = Topology(self.settings)
+        self.journal: Journal | None = None
+        if self.settings.journal.enabled:
+            self.journal = Journal(
+                self.settings.journal_url,
+                batch_size=self.settings.journal.batch_size,
+                flush_interval=self.settings.journal.flush_interval,
+                retention=timedelta(days=self.settings.journal.retention_days),
+            )
+            self.journal.start()
+        self.idempotency = IdempotencyStore(self.settings.state)
+        self.consumers: list[Consumer] = []
+        self._threads: list[threading.Thread] = []
+        self._stop = threading.Event()
+        self._publisher: Publisher | None = None
+        self._publish_lock = threading.Lock()
+
+    # -- publishing -----------------------------------------------------------------------
+
+    def publisher(self) -> Publisher:
+        """A new publisher with its own connection, for one thread."""
+        return Publisher(
+            self.settings.broker,
+            self.topology,
+            registry=self.registry,
+            journal=self.journal,
+            max_message_bytes=self.settings.max_message_bytes,
+            confirm_timeout=self.settings.publish_confirm_timeout,
+        )
+
+    def publish(self, *envelopes: Envelope) -> None:
+        """Validate and publish; returns once the broker has every one (confirmed)."""
+        with self._publish_lock:
+            if self._publisher is None:
+                self._publisher = self.publisher()
+            self._publisher.publish_many(envelopes)
+
+    # -- consuming ------------------------------------------------------------------------
+
+    def subscribe(
+        self,
+        name: str,
+        patterns: list[str],
+        handler: Handler,
+        *,
+        prefetch: int | None = None,
+        is_transient: Callable[[BaseException], bool] | None = None,
+    ) -> Consumer:
+        """Register a consumer of the events whose type matches one of `patterns`
+        (`*` one word, `#` any words) and declare its queues at once."""
+        queues = self.topology.consumer_queues(name, patterns)
+        processor = Processor(
+            name,
+            handler,
+            queues=queues,
+            registry=self.registry,
+            idempotency=self.idempotency,
+            publisher=self.publisher(),
+            journal=self.journal,
+            retry=self.settings.retry,
+            max_message_bytes=self.settings.max_message_bytes,
+            is_transient=is_transient,
+        )
+        consumer = Consumer(
+            name,
+            url=self.settings.broker,
+            queues=queues,
+            processor=processor,
+            prefetch=prefetch or self.settings.prefetch,
+        )
+        consumer.declare()
+        self.consumers.append(consumer)
+        return consumer
+
+    def start(self) -> None:
+        """Run every subscribed consumer in its own thread."""
+        for consumer in self.consumers:
+            thread = threading.Thread(
+                target=consumer.run,
+                args=(self._stop,),
+                name=f"consumer-{consumer.name}",
+                daemon=True,
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def wait_ready(self, timeout: float = 30.0) -> bool:
+        return all(consumer.ready.wait(timeout) for consumer in self.consumers)
+
+    def run_until_stopped(self) -> None:
+        """Start the consumers and block until SIGTERM or SIGINT, then drain and close."""
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+        def request_stop(signum: int, _frame: FrameType | None) -> None:
+            log.info("bus_stopping", signal=signal.Signals(signum).name)
+            self._stop.set()
+
+        for sig in previous:
+            signal.signal(sig, request_stop)
+        try:
+            self.start()
+            while not self._stop.wait(0.5):
+                pass
+        finally:
+            self.close()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def stopping(self) -> threading.Event:
+        """Set once the bus has been asked to stop; background work should wind down."""
+        return self._stop
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Stop consumers (each finishes and acks the message in hand), flush the journal."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads.clear()
+        if self._publisher is not None:
+            self._publisher.close()
+            self._publisher = None
+        if self.journal is not None:
+            self.journal.close()
+        self.idempotency.close()
+
+    def __enter__(self) -> Bus:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

@@ -1,0 +1,106 @@
+"""The `civicbus` Typer app, its global options, and the settings every command reads.
+
+Command modules import `app` from here and register themselves on it; `bus.cli` imports them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from bus._logging import configure_logging
+from bus._settings import ConfigError, Settings, load_settings
+
+__all__ = ["CliState", "app", "cli_settings", "fail"]
+
+# Commands that diagnose a broken configuration themselves instead of refusing to start.
+CONFIG_TOLERANT_COMMANDS = frozenset({"doctor"})
+
+# Exit code for "the invocation or its configuration is wrong", as click uses for usage errors.
+EXIT_USAGE = 2
+
+app = typer.Typer(
+    name="civicbus",
+    help="civicbus: an integration bus that connects legacy public-sector systems to new "
+    "services through canonical, versioned messages.\n\n"
+    "Example: civicbus --config civicbus.yaml doctor",
+    no_args_is_help=True,
+    # Markdown reflows docstring paragraphs to the terminal width (rich mode keeps every
+    # source line break) and shows `code` as code.
+    rich_markup_mode="markdown",
+    # Errors are one-line messages; a local-variable dump could print secrets from settings.
+    pretty_exceptions_show_locals=False,
+)
+
+
+@dataclass
+class CliState:
+    """What the global options decided, shared with every command through the Typer context."""
+
+    config: Path | None
+    settings: Settings | None = None
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """Print `message` as one red line on stderr and exit with `code`, without a traceback."""
+    typer.secho(f"error: {' '.join(message.split())}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def cli_settings(ctx: typer.Context) -> Settings:
+    """The settings for this invocation; a configuration error ends it with exit code 2."""
+    state = ctx.find_root().obj
+    if not isinstance(state, CliState):
+        # A command invoked without the app callback (a test calling a sub-typer alone).
+        state = CliState(config=None)
+        ctx.find_root().obj = state
+    if state.settings is None:
+        try:
+            state.settings = load_settings(state.config)
+        except ConfigError as exc:
+            fail(str(exc))
+    return state.settings
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        try:
+            typer.echo(f"civicbus {version('civicbus')}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            typer.echo("civicbus (not installed)")
+        raise typer.Exit
+
+
+@app.callback()
+def _main(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="YAML settings file (default: $CIVICBUS_CONFIG, else ./civicbus.yaml if present). "
+            "CIVICBUS_* environment variables override it.",
+            dir_okay=False,
+        ),
+    ] = None,
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the civicbus version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    ctx.obj = CliState(config=config)
+    if ctx.invoked_subcommand in CONFIG_TOLERANT_COMMANDS:
+        configure_logging()
+        return
+    # Fail fast: a typo in the config file is reported before any command starts work.
+    configure_logging(cli_settings(ctx))

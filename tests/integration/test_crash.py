@@ -1,0 +1,112 @@
+"""Nothing lost: a consumer killed with SIGKILL mid-stream, then restarted, handles every
+message exactly once or dead-letters it, on RabbitMQ and on the embedded broker."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bus import Bus, Settings
+from schemas import Address, AddressChanged
+from tests.integration._waiting import wait_for
+from tests.integration.conftest import delete_topology, drain_queue
+from tests.integration.crash_consumer import CONSUMER, PATTERNS
+from tests.integration.test_bus import publish_raw
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+MESSAGES = 1200
+POISON = 10
+REPO = Path(__file__).resolve().parents[2]
+
+
+def start_consumer(settings: Settings) -> subprocess.Popen[bytes]:
+    config = settings.model_dump(mode="json", exclude={"journal": {"url"}})
+    config["journal"]["url"] = settings.journal_url
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.integration.crash_consumer", json.dumps(config)],
+        cwd=REPO,
+        env={**os.environ, "CIVICBUS_LOG_FORMAT": "json"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def handled_rows(engine: sa.Engine) -> list[tuple[str, int]]:
+    with engine.connect() as conn:
+        return [
+            (row[0], row[1]) for row in conn.execute(sa.text("SELECT message_id, pid FROM handled"))
+        ]
+
+
+def test_sigkill_mid_stream_loses_nothing_and_handles_each_message_once(
+    make_settings: Callable[..., Settings],
+):
+    settings = make_settings()
+    engine = sa.create_engine(settings.state)
+    bus = Bus(settings)
+    bus.subscribe(CONSUMER, PATTERNS, lambda _delivery: None)  # declares the queues
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE handled (message_id TEXT NOT NULL, pid INTEGER)"))
+    envelopes = [
+        bus.registry.envelope(
+            AddressChanged(
+                person_id=f"3800108{i:04d}",
+                address=Address(
+                    street=f"Pikk {i}", postal_code="10123", city="Tallinn", country="EE"
+                ),
+                effective_date=date(2026, 12, 1),
+            ),
+            source="urn:test:crash",
+        )
+        for i in range(MESSAGES)
+    ]
+    try:
+        bus.publish(*envelopes)
+        for i in range(POISON):
+            publish_raw(
+                bus, b"{poison %d" % i, "civic.person.address-changed", message_id=f"poison-{i}"
+            )
+
+        first = start_consumer(settings)
+        wait_for(
+            lambda: len(handled_rows(engine)) >= 300,
+            timeout=120,
+            what="the first consumer to handle 300 messages",
+        )
+        first.send_signal(signal.SIGKILL)
+        first.wait(30)
+        handled_before_restart = len(handled_rows(engine))
+
+        second = start_consumer(settings)
+        wait_for(
+            lambda: len(handled_rows(engine)) >= MESSAGES,
+            timeout=180,
+            what="every message to be handled after the restart",
+        )
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(60) == 0, second.stderr.read().decode() if second.stderr else ""
+
+        rows = handled_rows(engine)
+        letters = drain_queue(settings.broker, bus.topology.dead_letter_queue_name(CONSUMER))
+    finally:
+        engine.dispose()
+        bus.close()
+        delete_topology(bus)
+
+    ids = [message_id for message_id, _pid in rows]
+    assert handled_before_restart < MESSAGES, "the kill must land mid-stream"
+    assert {pid for _id, pid in rows} == {first.pid, second.pid}
+    assert sorted(ids) == sorted(e.id for e in envelopes)  # every one, none twice
+    assert sorted(m.properties["message_id"] for m in letters) == sorted(
+        f"poison-{i}" for i in range(POISON)
+    )

@@ -1,0 +1,35 @@
+"""The public surface of the canonical model is pinned: changing it is a deliberate act."""
+
+from __future__ import annotations
+
+import schemas
+
+
+def test_the_exported_names_are_exactly_these() -> None:
+    assert sorted(schemas.__all__) == [
+        "Address",
+        "AddressChanged",
+        "CLOUDEVENTS_JSON",
+        "Envelope",
+        "FieldProblem",
+        "IncompatibleSchema",
+        "InvalidMessage",
+        "MASKED",
+        "Person",
+        "Personal",
+        "RegisteredSchema",
+        "SchemaRegistry",
+        "UnknownSchema",
+        "dataschema_uri",
+        "default_registry",
+        "mask",
+        "personal_fields",
+    ]
+
+
+def test_every_exported_name_exists() -> None:
+    assert all(hasattr(schemas, name) for name in schemas.__all__)
+
+
+def test_the_constants_have_their_documented_values() -> None:
+    assert (schemas.CLOUDEVENTS_JSON, schemas.MASKED) == ("application/cloudevents+json", "***")
