@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from bench import bench_embedded, bench_rabbitmq
+from bus import Settings, configure_logging
 
 HERE = Path(__file__).resolve().parent
 
@@ -22,6 +23,8 @@ COMPARISONS = [
 
 
 def main() -> int:
+    # Log lines would be measured too; the benchmarks keep warnings and errors only.
+    configure_logging(Settings(log_level="warning"))
     results: dict[str, float] = {}
     for name, module in (("embedded", bench_embedded), ("rabbitmq", bench_rabbitmq)):
         print(f"bench: running {name} ...", file=sys.stderr, flush=True)

@@ -26,6 +26,7 @@ log = structlog.get_logger("civicbus.consumer")
 
 _POLL_SECONDS = 0.5
 _BACKOFF_MAX = 5.0
+_BATCH_MAX = 100
 
 
 class Consumer:
@@ -48,6 +49,8 @@ class Consumer:
         self._prefetch = prefetch
         self.ready = threading.Event()
         self.reconnects = 0
+        self._batch: list[Message] = []
+        self._batch_max = min(prefetch, _BATCH_MAX)
 
     def declare(self) -> None:
         """Declare this consumer's queues (so messages published before it runs are kept)."""
@@ -79,6 +82,7 @@ class Consumer:
         log.info("consumer_stopped", consumer=self.name)
 
     def _run_connected(self, stop: threading.Event) -> None:
+        self._batch = []  # what a lost connection delivered comes again from the broker
         with Connection(self._url, connect_timeout=5, heartbeat=20) as connection:
             connection.ensure_connection(max_retries=1)
             channel = connection.channel()
@@ -100,10 +104,22 @@ class Consumer:
                         connection.drain_events(timeout=_POLL_SECONDS)
                     except TimeoutError:  # nothing arrived; a chance to see stop and heartbeat
                         connection.heartbeat_check()
+                        continue
+                    self._take_what_is_already_here(connection)
+                    batch, self._batch = self._batch, []
+                    self._processor.process(batch)
+
+    def _take_what_is_already_here(self, connection: Connection) -> None:
+        # Messages the broker already pushed (up to the prefetch) join the batch without waiting.
+        while len(self._batch) < self._batch_max:
+            try:
+                connection.drain_events(timeout=0)
+            except TimeoutError:
+                return
 
     def _on_message(self, message: Message) -> None:
-        self._processor(message)
+        self._batch.append(message)
 
     def _on_decode_error(self, message: Message, exc: Exception) -> Any:
         # kombu's default acks and drops an undecodable message; it must go to the dead letters.
-        self._processor(message)
+        self._batch.append(message)

@@ -7,6 +7,7 @@ the record and the handler's own effects commit together or not at all, so a cra
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ claims = sa.Table(
     sa.Column("handled_at", UTCDateTime(), nullable=False),
     sa.Index("ix_idempotency_claims_handled_at", "handled_at"),
 )
+
+_SAVEPOINT = "civicbus_claim"
 
 # A handler may hold SQLite's write lock for as long as it works; other claims queue behind it.
 _SQLITE_BUSY_TIMEOUT = 30.0
@@ -74,6 +77,33 @@ class IdempotencyStore:
             else:
                 transaction.commit()
 
+    @contextmanager
+    def unit(self) -> Iterator[sa.Connection]:
+        """One transaction shared by several claims (a consumer's batch), committed on leaving
+        the block normally and rolled back on an exception. Claim inside it with `claim_in`."""
+        with self._engine.connect() as connection, connection.begin():
+            yield connection
+
+    @contextmanager
+    def claim_in(
+        self, connection: sa.Connection, consumer: str, message_id: str
+    ) -> Iterator[Claim]:
+        """Claim `message_id` inside the open transaction of `connection`, in a savepoint: an
+        exception, or a duplicate, undoes only this claim and what the handler wrote with it."""
+        # Plain SAVEPOINT statements: SQLAlchemy's begin_nested() compiles its statements
+        # anew each time, and this runs for every message a consumer handles.
+        connection.exec_driver_sql(f"SAVEPOINT {_SAVEPOINT}")
+        try:
+            inserted = _insert_claim(connection, consumer, message_id)
+            yield Claim(duplicate=not inserted, connection=connection)
+        except BaseException:
+            connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+            connection.exec_driver_sql(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+            raise
+        if not inserted:
+            connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+        connection.exec_driver_sql(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+
     def seen(self, consumer: str, message_id: str) -> bool:
         """Whether `consumer` has handled `message_id` (a committed claim exists)."""
         query = sa.select(sa.literal(1)).where(
@@ -97,6 +127,18 @@ class IdempotencyStore:
         self._engine.dispose()
 
 
+@functools.cache
+def _upsert_statement(dialect: str) -> sa.Insert | None:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING, built once per dialect (it is on the hot
+    path of every message); None where the dialect has no such statement."""
+    if dialect not in ("postgresql", "sqlite"):
+        return None
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(claims)
+    # RETURNING rather than rowcount: drivers do not all report rowcount for an INSERT.
+    statement: sa.Insert = insert.on_conflict_do_nothing().returning(claims.c.message_id)
+    return statement
+
+
 def _insert_claim(connection: sa.Connection, consumer: str, message_id: str) -> bool:
     """Insert the claim row; False when it already exists (committed by someone else).
 
@@ -104,12 +146,9 @@ def _insert_claim(connection: sa.Connection, consumer: str, message_id: str) -> 
     transaction: it then either sees the row (duplicate) or, after a rollback, inserts it.
     """
     row = {"consumer": consumer, "message_id": message_id, "handled_at": datetime.now(UTC)}
-    dialect = connection.dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        insert = (postgresql if dialect == "postgresql" else sqlite).insert(claims)
-        # RETURNING rather than rowcount: drivers do not all report rowcount for an INSERT.
-        inserted = insert.on_conflict_do_nothing().returning(claims.c.message_id)
-        return connection.execute(inserted, row).first() is not None
+    statement = _upsert_statement(connection.dialect.name)
+    if statement is not None:
+        return connection.execute(statement, row).first() is not None
     try:
         # Other backends: a savepoint keeps the transaction usable after the key violation.
         with connection.begin_nested():

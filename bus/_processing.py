@@ -11,10 +11,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+import sqlalchemy
 import sqlalchemy.exc
 import structlog
+from kombu.message import Message
+from pydantic import BaseModel
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from bus._delivery import Delivery, Handler
@@ -36,9 +39,6 @@ from bus._wire import (
 from schemas import Envelope, InvalidMessage, UnknownSchema
 
 if TYPE_CHECKING:
-    from kombu.message import Message
-    from pydantic import BaseModel
-
     from bus._idempotency import IdempotencyStore
     from bus._journal import Journal
     from bus._publisher import Publisher
@@ -47,6 +47,18 @@ if TYPE_CHECKING:
     from schemas import SchemaRegistry
 
 log = structlog.get_logger("civicbus.consumer")
+
+
+class _Admitted(NamedTuple):
+    """A delivered message that is a valid canonical message, ready for the handler."""
+
+    message: Message
+    body: bytes
+    envelope: Envelope
+    payload: BaseModel
+    attempt: int
+    redelivered: bool
+
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     TransientError,
@@ -88,36 +100,95 @@ class Processor:
         self._publisher.close()
 
     def __call__(self, message: Message) -> None:
+        self.process([message])
+
+    def process(self, messages: list[Message]) -> None:
+        """Handle a batch of delivered messages.
+
+        The batch shares one database transaction, each message in its own savepoint, so the
+        commit (and the idempotency records) are paid once per batch; a failing message rolls
+        back only its own savepoint. Acks follow the commit: a crash before it brings every
+        message of the batch back, and none of them was recorded as handled.
+        """
+        admitted = [item for item in map(self._admit, messages) if item is not None]
+        if not admitted:
+            return
+        handled: list[tuple[_Admitted, bool, float]] = []
+        failed: list[tuple[_Admitted, Exception]] = []
+        emitted: list[Envelope] = []
+        with self._idempotency.unit() as connection:
+            for item in admitted:
+                started = time.perf_counter()
+                with bind_message(item.envelope, consumer=self.consumer):
+                    try:
+                        duplicate = self._handle_with_retries(connection, item, emitted)
+                    except Exception as exc:
+                        failed.append((item, exc))
+                        continue
+                handled.append((item, duplicate, (time.perf_counter() - started) * 1000))
+            if emitted:
+                # Published before the commit: a crash in between re-runs the handlers, which
+                # emit the same ids again, and downstream consumers drop the copies.
+                self._publisher.publish_many(emitted)
+        for item, error in failed:
+            with bind_message(item.envelope, consumer=self.consumer):
+                self._fail(item, error)
+        _ack_together([item.message for item, _duplicate, _elapsed in handled])
+        for item, duplicate, elapsed in handled:
+            hop = Hop.DUPLICATE if duplicate else Hop.HANDLED
+            if self._journal is not None:
+                self._journal.hop(
+                    item.envelope.id,
+                    hop,
+                    consumer=self.consumer,
+                    attempt=item.attempt,
+                    duration_ms=elapsed,
+                )
+
+    # -- admission: is this a valid canonical message at all? ------------------------------
+
+    def _admit(self, message: Message) -> _Admitted | None:
         body = _raw_body(message)
         attempt = int((message.headers or {}).get(HEADER_DELIVERY, 1))
         try:
             envelope = Envelope.from_json(body, max_bytes=self._max_bytes)
         except InvalidMessage as exc:
             self._dead_letter(message, body, reason="invalid_envelope", error=exc, attempt=attempt)
-            return
+            return None
         if self._journal is not None:
             self._journal.message(envelope)
             self._journal.hop(envelope.id, Hop.DELIVERED, consumer=self.consumer, attempt=attempt)
-        with bind_message(envelope, consumer=self.consumer):
-            try:
-                payload = self._registry.read(envelope)
-            except InvalidMessage as exc:
-                reason = "unknown_schema" if isinstance(exc, UnknownSchema) else "invalid_payload"
+        try:
+            payload = self._registry.read(envelope)
+        except InvalidMessage as exc:
+            reason = "unknown_schema" if isinstance(exc, UnknownSchema) else "invalid_payload"
+            with bind_message(envelope, consumer=self.consumer):
                 self._dead_letter(
                     message, body, reason=reason, error=exc, attempt=attempt, envelope=envelope
                 )
-                return
-            self._handle(message, body, envelope, payload, attempt)
+            return None
+        redelivered = bool(message.delivery_info.get("redelivered")) or attempt > 1
+        return _Admitted(message, body, envelope, payload, attempt, redelivered)
 
     # -- handling -------------------------------------------------------------------------
 
-    def _handle(
-        self, message: Message, body: bytes, envelope: Envelope, payload: BaseModel, attempt: int
-    ) -> None:
-        started = time.perf_counter()
-        retrying = Retrying(
+    def _handle_with_retries(
+        self, connection: sqlalchemy.Connection, item: _Admitted, emitted: list[Envelope]
+    ) -> bool:
+        try:
+            return self._handle_in(connection, item, emitted)
+        except Exception as exc:
+            if not self._is_transient(exc) or self._retry.in_process_attempts < 2:
+                raise
+            log.info("message_retrying", attempt=1, error=_describe(exc))
+        # The common case above skips tenacity's machinery; only failures pay for it.
+        time.sleep(self._retry.in_process_wait_initial)
+        return self._retrying()(self._handle_in, connection, item, emitted)
+
+    def _retrying(self) -> Retrying:
+        return Retrying(
             retry=retry_if_exception(self._is_transient),
-            stop=stop_after_attempt(self._retry.in_process_attempts),
+            stop=stop_after_attempt(self._retry.in_process_attempts - 1),
             wait=wait_exponential_jitter(
                 multiplier=self._retry.in_process_wait_initial,
                 jitter=self._retry.in_process_wait_initial,
@@ -126,48 +197,40 @@ class Processor:
             before_sleep=_log_retry,
             reraise=True,
         )
-        redelivered = bool(message.delivery_info.get("redelivered")) or attempt > 1
-        try:
-            duplicate = retrying(self._handle_once, envelope, payload, attempt, redelivered)
-        except Exception as exc:
-            if self._is_transient(exc) and attempt < self._retry.max_deliveries:
-                self._redeliver_later(message, body, envelope, attempt, exc)
-            else:
-                reason = "retries_exhausted" if self._is_transient(exc) else "handler_failed"
-                self._dead_letter(
-                    message, body, reason=reason, error=exc, attempt=attempt, envelope=envelope
-                )
-            return
-        message.ack()
-        elapsed = (time.perf_counter() - started) * 1000
-        hop = Hop.DUPLICATE if duplicate else Hop.HANDLED
-        if self._journal is not None:
-            self._journal.hop(
-                envelope.id, hop, consumer=self.consumer, attempt=attempt, duration_ms=elapsed
-            )
-        log.debug("message_" + hop.value, duration_ms=round(elapsed, 3), attempt=attempt)
 
-    def _handle_once(
-        self, envelope: Envelope, payload: BaseModel, attempt: int, redelivered: bool
+    def _handle_in(
+        self, connection: sqlalchemy.Connection, item: _Admitted, emitted: list[Envelope]
     ) -> bool:
-        with self._idempotency.claim(self.consumer, envelope.id) as claim:
+        """Run the handler once inside a savepoint; True when it was a duplicate."""
+        with self._idempotency.claim_in(connection, self.consumer, item.envelope.id) as claim:
             if claim.duplicate:
                 return True
             delivery = Delivery(
-                envelope=envelope,
-                payload=payload,
+                envelope=item.envelope,
+                payload=item.payload,
                 consumer=self.consumer,
-                attempt=attempt,
-                redelivered=redelivered,
+                attempt=item.attempt,
+                redelivered=item.redelivered,
                 transaction=claim.connection,
                 registry=self._registry,
             )
             self._handler(delivery)
-            if delivery.emitted:
-                # Published before the claim commits: a crash in between re-runs the handler,
-                # which emits the same ids again, and downstream drops the copies.
-                self._publisher.publish_many(delivery.emitted)
+        emitted.extend(delivery.emitted)
         return False
+
+    def _fail(self, item: _Admitted, exc: Exception) -> None:
+        if self._is_transient(exc) and item.attempt < self._retry.max_deliveries:
+            self._redeliver_later(item.message, item.body, item.envelope, item.attempt, exc)
+            return
+        reason = "retries_exhausted" if self._is_transient(exc) else "handler_failed"
+        self._dead_letter(
+            item.message,
+            item.body,
+            reason=reason,
+            error=exc,
+            attempt=item.attempt,
+            envelope=item.envelope,
+        )
 
     # -- the two ways a message leaves without being handled -------------------------------
 
@@ -237,6 +300,24 @@ class Processor:
         )
 
 
+def _ack_together(messages: list[Message]) -> None:
+    """Ack a batch; on AMQP with one `multiple` ack of the highest delivery tag.
+
+    Every message delivered before that tag on this channel is settled by then: earlier
+    batches were, and in this one the rest were dead-lettered or delayed (and acked) already.
+    """
+    if not messages:
+        return
+    channel = messages[0].channel
+    if len(messages) == 1 or not hasattr(channel, "confirm_select"):  # not AMQP: one by one
+        for message in messages:
+            message.ack()
+        return
+    channel.basic_ack(max(message.delivery_tag for message in messages), multiple=True)
+    for message in messages:
+        message._state = "ACK"
+
+
 def _copy(message: Message, body: bytes, *, routing_key: str, headers: dict[str, Any]) -> Outgoing:
     """The message as it arrived (body untouched), addressed to one queue by name."""
     kept = ("message_id", "correlation_id", "type", "timestamp")
@@ -264,6 +345,6 @@ def _default_is_transient(exc: BaseException) -> bool:
 def _log_retry(state: Any) -> None:
     log.info(
         "message_retrying",
-        attempt=state.attempt_number,
+        attempt=state.attempt_number + 1,  # the first attempt ran before tenacity
         error=_describe(state.outcome.exception()) if state.outcome else None,
     )
