@@ -6,6 +6,7 @@ The defaults need no server: an embedded durable broker and SQLite files under `
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
@@ -128,7 +129,15 @@ class ConfigError(Exception):
     """The configuration cannot be used; the message says what to change."""
 
 
+# The file load_settings() was given; settings_customise_sources is a classmethod with no
+# other way in, and the process environment must not be changed behind the caller's back.
+_explicit_config: ContextVar[Path | None] = ContextVar("civicbus_config_file", default=None)
+
+
 def _config_file() -> Path | None:
+    given = _explicit_config.get()
+    if given is not None:
+        return given
     explicit = os.environ.get("CIVICBUS_CONFIG")
     if explicit:
         return Path(explicit)
@@ -138,12 +147,11 @@ def _config_file() -> Path | None:
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     """Read settings from the environment and the YAML file (`config`, `$CIVICBUS_CONFIG`,
     or `./civicbus.yaml`), raising ConfigError with every offending key."""
-    if config is not None:
-        os.environ["CIVICBUS_CONFIG"] = str(config)
-    path = _config_file()
-    if path is not None:
-        _check_yaml(path)
+    token = _explicit_config.set(config)
     try:
+        path = _config_file()
+        if path is not None:
+            _check_yaml(path)
         return Settings(**overrides)
     except ValidationError as exc:
         where = f" (config file {path})" if path else ""
@@ -152,6 +160,8 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
             for err in exc.errors()
         )
         raise ConfigError(f"invalid settings{where}: {problems}") from exc
+    finally:
+        _explicit_config.reset(token)
 
 
 def _check_yaml(path: Path) -> None:

@@ -12,7 +12,7 @@ from kombu.message import Message
 
 from bus._topology import Topology
 from bus.cli._app import app, cli_settings, fail
-from schemas import Envelope, InvalidMessage, default_registry
+from schemas import MASKED, Envelope, InvalidMessage, default_registry
 
 
 @app.command()
@@ -84,6 +84,9 @@ def _render(message: Message, registry: Any, *, as_json: bool) -> str:
             return json.dumps({"invalid": str(exc)})
         return f"<not a valid envelope: {exc}>"
     masked = registry.mask(envelope)
+    if masked.get("subject"):
+        # The subject is the business key, often a person's id: shown masked like the data.
+        masked["subject"] = MASKED
     if as_json:
         return json.dumps(masked, ensure_ascii=False)
     subject = f" subject={masked.get('subject')}" if masked.get("subject") else ""

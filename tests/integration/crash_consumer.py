@@ -24,10 +24,11 @@ def record(delivery: Delivery) -> None:
         sa.text("INSERT INTO handled (message_id, pid) VALUES (:id, :pid)"),
         {"id": delivery.envelope.id, "pid": _PID},
     )
-    time.sleep(0.002)  # a legacy system taking its time, so a kill lands mid-stream
+    time.sleep(_HANDLER_SECONDS)  # a legacy system taking its time, so a signal lands mid-stream
 
 
 _PID = 0
+_HANDLER_SECONDS = float(os.environ.get("CRASH_CONSUMER_HANDLER_SECONDS", "0.002"))
 
 
 def main() -> None:

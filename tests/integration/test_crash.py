@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from kombu import Connection, Queue
 
 from bus import Bus, Settings
 from schemas import Address, AddressChanged
@@ -29,13 +30,17 @@ POISON = 10
 REPO = Path(__file__).resolve().parents[2]
 
 
-def start_consumer(settings: Settings) -> subprocess.Popen[bytes]:
+def start_consumer(settings: Settings, handler_seconds: float = 0.002) -> subprocess.Popen[bytes]:
     config = settings.model_dump(mode="json", exclude={"journal": {"url"}})
     config["journal"]["url"] = settings.journal_url
     return subprocess.Popen(
         [sys.executable, "-m", "tests.integration.crash_consumer", json.dumps(config)],
         cwd=REPO,
-        env={**os.environ, "CIVICBUS_LOG_FORMAT": "json"},
+        env={
+            **os.environ,
+            "CIVICBUS_LOG_FORMAT": "json",
+            "CRASH_CONSUMER_HANDLER_SECONDS": str(handler_seconds),
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -110,3 +115,58 @@ def test_sigkill_mid_stream_loses_nothing_and_handles_each_message_once(
     assert sorted(m.properties["message_id"] for m in letters) == sorted(
         f"poison-{i}" for i in range(POISON)
     )
+
+
+def ready_in_queue(settings: Settings, name: str) -> int:
+    with Connection(settings.broker) as connection:
+        return int(Queue(name)(connection.channel()).queue_declare(passive=True).message_count)
+
+
+def test_sigterm_finishes_the_work_in_hand_acks_it_and_exits_cleanly(
+    make_settings: Callable[..., Settings],
+):
+    settings = make_settings()
+    engine = sa.create_engine(settings.state)
+    bus = Bus(settings)
+    bus.subscribe(CONSUMER, PATTERNS, lambda _delivery: None)  # declares the queues
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE handled (message_id TEXT NOT NULL, pid INTEGER)"))
+    envelopes = [
+        bus.registry.envelope(
+            AddressChanged(
+                person_id=f"3800108{i:04d}",
+                address=Address(street="Pikk 1", postal_code="10123", city="Tallinn", country="EE"),
+                effective_date=date(2026, 12, 1),
+            ),
+            source="urn:test:drain",
+        )
+        for i in range(20)
+    ]
+    try:
+        bus.publish(*envelopes)
+        consumer = start_consumer(settings, handler_seconds=0.2)
+        # The handler is inside its transaction: nothing is committed until the batch is done.
+        wait_for(
+            lambda: ready_in_queue(settings, bus.topology.queue_name(CONSUMER)) < 20,
+            timeout=60,
+            what="the consumer to take messages",
+        )
+        consumer.send_signal(signal.SIGTERM)
+        exit_code = consumer.wait(60)
+        handled_at_stop = len(handled_rows(engine))
+        left = ready_in_queue(settings, bus.topology.queue_name(CONSUMER))
+
+        rest = start_consumer(settings)
+        wait_for(lambda: len(handled_rows(engine)) >= 20, timeout=60, what="the rest")
+        rest.send_signal(signal.SIGTERM)
+        rest.wait(60)
+        ids = [message_id for message_id, _pid in handled_rows(engine)]
+    finally:
+        engine.dispose()
+        bus.close()
+        delete_topology(bus)
+
+    assert exit_code == 0
+    assert handled_at_stop > 0, "the work in hand was finished, not abandoned"
+    assert left == 20 - handled_at_stop, "what was handled was acked; the rest is back"
+    assert sorted(ids) == sorted(e.id for e in envelopes)
