@@ -6,6 +6,7 @@ because a green run must mean the integration tests really ran.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import structlog
 
 RABBITMQ_URL = os.environ.get("CIVICBUS_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -72,3 +74,27 @@ def shared_fixtures() -> Path:
     if not SHARED_FIXTURES.is_dir():
         pytest.fail(f"the shared fixtures folder is missing at {SHARED_FIXTURES}")
     return SHARED_FIXTURES
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A civicbus database on each backend: a SQLite file in a folder that does not exist yet,
+    and a fresh PostgreSQL database."""
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("postgres_url"))
+    return f"sqlite:///{tmp_path / 'not-yet' / 'civicbus.db'}"
+
+
+@pytest.fixture
+def isolated_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """The CLI in an empty working folder with no CIVICBUS_* settings from outside; the
+    process-wide logging it configures is put back afterwards."""
+    for name in [key for key in os.environ if key.startswith("CIVICBUS_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    structlog.reset_defaults()

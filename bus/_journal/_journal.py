@@ -16,8 +16,8 @@ import structlog
 from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential
 
 from bus._journal import _queries
-from bus._journal._queue import Batch, EntryQueue, HopEntry, MessageEntry
-from bus._journal._records import Hop, MessageRecord
+from bus._journal._queue import Batch, EntryQueue, MessageEntry
+from bus._journal._records import Hop, HopRecord, MessageRecord
 from bus._journal._writer import rows_refused, write_batch
 from bus.migrations import database_engine
 from bus.migrations import migrate as migrate_database
@@ -95,9 +95,9 @@ class Journal:
     ) -> None:
         """Queue one hop of a message, stamped now unless `at` is given."""
         try:
-            entry = HopEntry(
+            entry = HopRecord(
                 message_id=message_id,
-                hop=Hop(hop).value,
+                hop=Hop(hop),
                 at=datetime.now(UTC) if at is None else at,
                 consumer=consumer,
                 attempt=attempt,

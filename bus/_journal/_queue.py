@@ -11,11 +11,12 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import structlog
 
 if TYPE_CHECKING:
+    from bus._journal._records import HopRecord
     from schemas import Envelope
 
 log = structlog.get_logger(__name__)
@@ -30,21 +31,9 @@ class MessageEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class HopEntry:
-    message_id: str
-    hop: str
-    at: datetime
-    consumer: str | None
-    attempt: int
-    duration_ms: float | None
-    error: str | None
-    detail: dict[str, Any] | None
-
-
-@dataclass(frozen=True, slots=True)
 class Batch:
     messages: list[MessageEntry] = field(default_factory=list)
-    hops: list[HopEntry] = field(default_factory=list)
+    hops: list[HopRecord] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.messages) + len(self.hops)
@@ -69,7 +58,7 @@ class EntryQueue:
         self._ready = on_batch_ready
         self._lock = threading.Lock()
         self._messages: deque[MessageEntry] = deque()
-        self._hops: deque[HopEntry] = deque()
+        self._hops: deque[HopRecord] = deque()
         # Totals ever queued and ever removed (taken or dropped) per kind: comparing them tells
         # a flush whether everything queued before it has left the queue.
         self._queued_messages = 0
@@ -85,7 +74,7 @@ class EntryQueue:
             self._queued_messages += 1
             self._after_put()
 
-    def put_hop(self, entry: HopEntry) -> None:
+    def put_hop(self, entry: HopRecord) -> None:
         with self._lock:
             self._hops.append(entry)
             self._queued_hops += 1

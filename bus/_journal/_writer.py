@@ -14,7 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bus._journal._queue import Batch, HopEntry, MessageEntry
+from bus._journal._queue import Batch, MessageEntry
+from bus._journal._records import HopRecord
 from bus._journal._tables import NO_HOP_STATUS, hops, messages
 
 # Keeps `IN (...)` lists well under SQLite's bound-parameter limit whatever the batch size.
@@ -50,10 +51,10 @@ def _message_row(entry: MessageEntry) -> dict[str, Any]:
     }
 
 
-def _hop_row(entry: HopEntry) -> dict[str, Any]:
+def _hop_row(entry: HopRecord) -> dict[str, Any]:
     return {
         "message_id": entry.message_id,
-        "hop": entry.hop,
+        "hop": entry.hop.value,
         "at": entry.at,
         "consumer": entry.consumer,
         "attempt": entry.attempt,

@@ -8,7 +8,8 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from kombu import Connection, Queue
 
 from bus import Bus, Settings
-from schemas import Address, AddressChanged
+from schemas import Address, AddressChanged, Envelope
 from tests.integration._waiting import wait_for
 from tests.integration.conftest import delete_topology, drain_queue
 from tests.integration.crash_consumer import CONSUMER, PATTERNS
@@ -53,65 +54,87 @@ def handled_rows(engine: sa.Engine) -> list[tuple[str, int]]:
         ]
 
 
-def test_sigkill_mid_stream_loses_nothing_and_handles_each_message_once(
-    make_settings: Callable[..., Settings],
-):
-    settings = make_settings()
-    engine = sa.create_engine(settings.state)
-    bus = Bus(settings)
-    bus.subscribe(CONSUMER, PATTERNS, lambda _delivery: None)  # declares the queues
-    with engine.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE handled (message_id TEXT NOT NULL, pid INTEGER)"))
-    envelopes = [
-        bus.registry.envelope(
-            AddressChanged(
-                person_id=f"3800108{i:04d}",
-                address=Address(
-                    street=f"Pikk {i}", postal_code="10123", city="Tallinn", country="EE"
+@dataclass
+class Stage:
+    """A bus with the crash consumer's queues declared, its table, and the events to send."""
+
+    settings: Settings
+    bus: Bus
+    engine: sa.Engine
+    envelopes: list[Envelope]
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self.bus.close()
+        delete_topology(self.bus)
+
+
+@pytest.fixture
+def stage(make_settings: Callable[..., Settings]) -> Iterator[Callable[[int], Stage]]:
+    made: list[Stage] = []
+
+    def build(count: int) -> Stage:
+        settings = make_settings()
+        bus = Bus(settings)
+        bus.subscribe(CONSUMER, PATTERNS, lambda _delivery: None)  # declares the queues
+        engine = sa.create_engine(settings.state)
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE handled (message_id TEXT NOT NULL, pid INTEGER)"))
+        envelopes = [
+            bus.registry.envelope(
+                AddressChanged(
+                    person_id=f"3800108{i:04d}",
+                    address=Address(
+                        street=f"Pikk {i}", postal_code="10123", city="Tallinn", country="EE"
+                    ),
+                    effective_date=date(2026, 12, 1),
                 ),
-                effective_date=date(2026, 12, 1),
-            ),
-            source="urn:test:crash",
-        )
-        for i in range(MESSAGES)
-    ]
-    try:
-        bus.publish(*envelopes)
-        for i in range(POISON):
-            publish_raw(
-                bus, b"{poison %d" % i, "civic.person.address-changed", message_id=f"poison-{i}"
+                source="urn:test:crash",
             )
+            for i in range(count)
+        ]
+        made.append(Stage(settings, bus, engine, envelopes))
+        return made[-1]
 
-        first = start_consumer(settings)
-        wait_for(
-            lambda: len(handled_rows(engine)) >= 300,
-            timeout=120,
-            what="the first consumer to handle 300 messages",
-        )
-        first.send_signal(signal.SIGKILL)
-        first.wait(30)
-        handled_before_restart = len(handled_rows(engine))
+    yield build
+    for built in made:
+        built.close()
 
-        second = start_consumer(settings)
-        wait_for(
-            lambda: len(handled_rows(engine)) >= MESSAGES,
-            timeout=180,
-            what="every message to be handled after the restart",
-        )
-        second.send_signal(signal.SIGTERM)
-        assert second.wait(60) == 0, second.stderr.read().decode() if second.stderr else ""
 
-        rows = handled_rows(engine)
-        letters = drain_queue(settings.broker, bus.topology.dead_letter_queue_name(CONSUMER))
-    finally:
-        engine.dispose()
-        bus.close()
-        delete_topology(bus)
+def test_sigkill_mid_stream_loses_nothing_and_handles_each_message_once(
+    stage: Callable[[int], Stage],
+):
+    run = stage(MESSAGES)
+    run.bus.publish(*run.envelopes)
+    for i in range(POISON):
+        poison = b"{poison %d" % i
+        publish_raw(run.bus, poison, "civic.person.address-changed", message_id=f"poison-{i}")
 
+    first = start_consumer(run.settings)
+    wait_for(
+        lambda: len(handled_rows(run.engine)) >= 300,
+        timeout=120,
+        what="the first consumer to handle 300 messages",
+    )
+    first.send_signal(signal.SIGKILL)
+    first.wait(30)
+    handled_before_restart = len(handled_rows(run.engine))
+
+    second = start_consumer(run.settings)
+    wait_for(
+        lambda: len(handled_rows(run.engine)) >= MESSAGES,
+        timeout=180,
+        what="every message to be handled after the restart",
+    )
+    second.send_signal(signal.SIGTERM)
+    assert second.wait(60) == 0, second.stderr.read().decode() if second.stderr else ""
+
+    rows = handled_rows(run.engine)
+    letters = drain_queue(run.settings.broker, run.bus.topology.dead_letter_queue_name(CONSUMER))
     ids = [message_id for message_id, _pid in rows]
     assert handled_before_restart < MESSAGES, "the kill must land mid-stream"
     assert {pid for _id, pid in rows} == {first.pid, second.pid}
-    assert sorted(ids) == sorted(e.id for e in envelopes)  # every one, none twice
+    assert sorted(ids) == sorted(e.id for e in run.envelopes)  # every one, none twice
     assert sorted(m.properties["message_id"] for m in letters) == sorted(
         f"poison-{i}" for i in range(POISON)
     )
@@ -123,50 +146,30 @@ def ready_in_queue(settings: Settings, name: str) -> int:
 
 
 def test_sigterm_finishes_the_work_in_hand_acks_it_and_exits_cleanly(
-    make_settings: Callable[..., Settings],
+    stage: Callable[[int], Stage],
 ):
-    settings = make_settings()
-    engine = sa.create_engine(settings.state)
-    bus = Bus(settings)
-    bus.subscribe(CONSUMER, PATTERNS, lambda _delivery: None)  # declares the queues
-    with engine.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE handled (message_id TEXT NOT NULL, pid INTEGER)"))
-    envelopes = [
-        bus.registry.envelope(
-            AddressChanged(
-                person_id=f"3800108{i:04d}",
-                address=Address(street="Pikk 1", postal_code="10123", city="Tallinn", country="EE"),
-                effective_date=date(2026, 12, 1),
-            ),
-            source="urn:test:drain",
-        )
-        for i in range(20)
-    ]
-    try:
-        bus.publish(*envelopes)
-        consumer = start_consumer(settings, handler_seconds=0.2)
-        # The handler is inside its transaction: nothing is committed until the batch is done.
-        wait_for(
-            lambda: ready_in_queue(settings, bus.topology.queue_name(CONSUMER)) < 20,
-            timeout=60,
-            what="the consumer to take messages",
-        )
-        consumer.send_signal(signal.SIGTERM)
-        exit_code = consumer.wait(60)
-        handled_at_stop = len(handled_rows(engine))
-        left = ready_in_queue(settings, bus.topology.queue_name(CONSUMER))
+    run = stage(20)
+    queue = run.bus.topology.queue_name(CONSUMER)
+    run.bus.publish(*run.envelopes)
+    consumer = start_consumer(run.settings, handler_seconds=0.2)
+    # The handlers run inside one transaction: nothing is committed until the batch is done.
+    wait_for(
+        lambda: ready_in_queue(run.settings, queue) < 20,
+        timeout=60,
+        what="the consumer to take messages",
+    )
+    consumer.send_signal(signal.SIGTERM)
+    exit_code = consumer.wait(60)
+    handled_at_stop = len(handled_rows(run.engine))
+    left = ready_in_queue(run.settings, queue)
 
-        rest = start_consumer(settings)
-        wait_for(lambda: len(handled_rows(engine)) >= 20, timeout=60, what="the rest")
-        rest.send_signal(signal.SIGTERM)
-        rest.wait(60)
-        ids = [message_id for message_id, _pid in handled_rows(engine)]
-    finally:
-        engine.dispose()
-        bus.close()
-        delete_topology(bus)
+    rest = start_consumer(run.settings)
+    wait_for(lambda: len(handled_rows(run.engine)) >= 20, timeout=60, what="the rest")
+    rest.send_signal(signal.SIGTERM)
+    rest.wait(60)
+    ids = [message_id for message_id, _pid in handled_rows(run.engine)]
 
     assert exit_code == 0
     assert handled_at_stop > 0, "the work in hand was finished, not abandoned"
     assert left == 20 - handled_at_stop, "what was handled was acked; the rest is back"
-    assert sorted(ids) == sorted(e.id for e in envelopes)
+    assert sorted(ids) == sorted(e.id for e in run.envelopes)

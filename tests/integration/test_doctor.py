@@ -15,14 +15,11 @@ from bus._settings import Settings
 from bus.cli import app
 from bus.migrations import migrate
 
-pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres]
-
-
-@pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    # The CLI records --config in CIVICBUS_CONFIG; monkeypatch puts the original back.
-    monkeypatch.setenv("CIVICBUS_CONFIG", "")
-    monkeypatch.chdir(tmp_path)
+pytestmark = [
+    pytest.mark.rabbitmq,
+    pytest.mark.postgres,
+    pytest.mark.usefixtures("isolated_cli"),
+]
 
 
 def unused_loopback_port() -> int:

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import structlog
 import typer
 from typer.testing import CliRunner
 
 from bus.cli import app
 
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    # The CLI records --config in CIVICBUS_CONFIG and configures logging process-wide; both
-    # are put back so the next test starts clean.
-    monkeypatch.setenv("CIVICBUS_CONFIG", "")
-    monkeypatch.chdir(tmp_path)
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    structlog.reset_defaults()
+pytestmark = pytest.mark.usefixtures("isolated_cli")
 
 
 def command_paths() -> list[list[str]]:

@@ -3,33 +3,15 @@
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import structlog
 from typer.testing import CliRunner
 
 from bus.cli import app
 
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    # The defaults put .civicbus/ in the working folder; CIVICBUS_CONFIG and logging are
-    # process-wide and put back afterwards.
-    monkeypatch.setenv("CIVICBUS_CONFIG", "")
-    for name in ("CIVICBUS_DATA_DIR", "CIVICBUS_BROKER_URL", "CIVICBUS_STATE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("CIVICBUS_JOURNAL__URL", raising=False)
-    monkeypatch.chdir(tmp_path)
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    structlog.reset_defaults()
+pytestmark = pytest.mark.usefixtures("isolated_cli")
 
 
 def doctor(*options: str, config: Path | None = None) -> tuple[int, dict[str, dict[str, Any]]]:

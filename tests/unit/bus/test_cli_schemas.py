@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import structlog
 from pydantic import BaseModel, ConfigDict
 from typer.testing import CliRunner, Result
 
 from bus.cli import app
 from schemas import Person, default_registry
+
+pytestmark = pytest.mark.usefixtures("isolated_cli")
 
 
 class PersonWithLanguage(Person):
@@ -30,20 +29,6 @@ class PersonRenamed(BaseModel):
     person_id: str
     first_name: str
     family_name: str
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    # The CLI records --config in CIVICBUS_CONFIG and configures logging process-wide; both
-    # are put back so the next test starts clean.
-    monkeypatch.setenv("CIVICBUS_CONFIG", "")
-    monkeypatch.chdir(tmp_path)
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    structlog.reset_defaults()
 
 
 def civicbus(*args: str) -> Result:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -13,13 +11,6 @@ from alembic.runtime.migration import MigrationContext
 from bus._idempotency import metadata as idempotency_metadata
 from bus._journal._tables import metadata as journal_metadata
 from bus.migrations import VERSION_TABLE, current_revision, head_revision, migrate
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgresql":
-        return str(request.getfixturevalue("postgres_url"))
-    return f"sqlite:///{tmp_path / 'not-yet' / 'civicbus.db'}"
 
 
 def table_names(url: str) -> list[str]:

@@ -8,16 +8,7 @@ import pytest
 
 from bus._settings import ConfigError, load_settings
 
-
-@pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    # load_settings writes CIVICBUS_CONFIG into os.environ; setting it here first makes
-    # monkeypatch restore the original afterwards. An empty value means "no explicit file".
-    monkeypatch.setenv("CIVICBUS_CONFIG", "")
-    for name in ("CIVICBUS_PREFETCH", "CIVICBUS_DATA_DIR", "CIVICBUS_BROKER_URL"):
-        monkeypatch.delenv(name, raising=False)
-    # ./civicbus.yaml is read when present, so run each test where there is none.
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("isolated_cli")
 
 
 def write_config(tmp_path: Path, text: str) -> Path:
