@@ -15,6 +15,7 @@ import structlog
 from kombu import Connection
 from kombu import Consumer as KombuConsumer
 
+from bus._errors import BrokerUnavailable
 from bus._processing import Processor
 
 if TYPE_CHECKING:
@@ -54,11 +55,20 @@ class Consumer:
 
     def declare(self) -> None:
         """Declare this consumer's queues (so messages published before it runs are kept)."""
-        with Connection(self._url, connect_timeout=5) as connection:
-            connection.ensure_connection(max_retries=3)
+        connection = Connection(self._url, connect_timeout=5)
+        try:
+            connection.ensure_connection(max_retries=3, interval_start=0.5, interval_step=1)
             channel = connection.channel()
             for queue in self._queues.all():
                 queue(channel).declare()
+        except Exception as exc:
+            raise BrokerUnavailable(
+                f"cannot declare the queues of consumer {self.name!r}: the broker at "
+                f"{connection.as_uri()} did not answer ({exc}); start it or fix broker_url — "
+                "`civicbus doctor` checks it"
+            ) from exc
+        finally:
+            connection.release()
 
     def run(self, stop: threading.Event) -> None:
         delay = 0.2

@@ -27,6 +27,8 @@ from schemas import Envelope, SchemaRegistry, default_registry
 
 log = structlog.get_logger("civicbus.bus")
 
+_HOUSEKEEPING_SECONDS = 3600.0
+
 
 class Bus:
     """Publish canonical messages and run consumers on the configured broker."""
@@ -111,7 +113,10 @@ class Bus:
         return consumer
 
     def start(self) -> None:
-        """Run every subscribed consumer in its own thread."""
+        """Run every subscribed consumer in its own thread, and the housekeeping."""
+        housekeeping = threading.Thread(target=self._housekeeping, name="housekeeping", daemon=True)
+        housekeeping.start()
+        self._threads.append(housekeeping)
         for consumer in self.consumers:
             thread = threading.Thread(
                 target=consumer.run,
@@ -121,6 +126,21 @@ class Bus:
             )
             thread.start()
             self._threads.append(thread)
+
+    def _housekeeping(self) -> None:
+        # Idempotency records only need to outlive any redelivery; without a bound the state
+        # database would grow by one row per message forever.
+        retention = timedelta(days=self.settings.idempotency_retention_days)
+        while True:
+            try:
+                removed = self.idempotency.purge(older_than=retention)
+            except Exception as exc:
+                log.warning("idempotency_purge_failed", error=str(exc))
+            else:
+                if removed:
+                    log.info("idempotency_records_purged", removed=removed)
+            if self._stop.wait(_HOUSEKEEPING_SECONDS):
+                return
 
     def wait_ready(self, timeout: float = 30.0) -> bool:
         return all(consumer.ready.wait(timeout) for consumer in self.consumers)

@@ -11,8 +11,9 @@ import structlog
 import typer
 
 from bus._delivery import Delivery
+from bus._errors import BrokerUnavailable
 from bus._runtime import Bus
-from bus.cli._app import app, cli_settings
+from bus.cli._app import app, cli_settings, fail
 from schemas import Address, AddressChanged
 
 log = structlog.get_logger("civicbus.demo")
@@ -37,10 +38,16 @@ def run(
     """
     settings = cli_settings(ctx)
     bus = Bus(settings)
-    if demo:
-        bus.subscribe(
-            "demo.population-register", ["civic.person.address-changed"], _record_address_change
-        )
+    try:
+        if demo:
+            bus.subscribe(
+                "demo.population-register",
+                ["civic.person.address-changed"],
+                _record_address_change,
+            )
+    except BrokerUnavailable as exc:
+        bus.close()
+        fail(str(exc), code=1)
     typer.secho("civicbus is running", fg=typer.colors.GREEN, bold=True, err=True)
     typer.echo(f"  broker   {_safe(settings.broker)}", err=True)
     typer.echo(f"  journal  {_safe(settings.journal_url)}", err=True)

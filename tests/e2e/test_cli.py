@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -24,8 +25,8 @@ CHANGE = {
 }
 
 
-def civicbus(cwd: Path, *args: str, **kwargs: object) -> subprocess.Popen[str]:
-    env = {**os.environ, "CIVICBUS_LOG_FORMAT": "json"}
+def civicbus(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    env = {**(env or os.environ), "CIVICBUS_LOG_FORMAT": "json"}
     env.pop("CIVICBUS_CONFIG", None)
     return subprocess.Popen(
         [*CIVICBUS, *args],
@@ -34,7 +35,6 @@ def civicbus(cwd: Path, *args: str, **kwargs: object) -> subprocess.Popen[str]:
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        **kwargs,  # type: ignore[call-overload]
     )
 
 
@@ -122,3 +122,19 @@ def test_run_demo_handles_events_and_stops_cleanly_on_sigterm(tmp_path: Path):
     code, _out, err = finish(run)
     assert code == 0, err
     assert "civicbus stopped cleanly" in err
+
+
+def test_run_with_an_unreachable_broker_says_what_to_do(tmp_path: Path):
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    run = civicbus(
+        tmp_path,
+        "run",
+        "--demo",
+        env={**os.environ, "CIVICBUS_BROKER_URL": f"amqp://guest:guest@127.0.0.1:{port}//"},
+    )
+    code, _out, err = finish(run)
+    assert code == 1
+    assert "civicbus doctor" in err
+    assert "Traceback" not in err

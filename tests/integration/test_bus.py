@@ -358,3 +358,15 @@ def test_handler_writes_commit_with_the_idempotency_record(bus_factory: Callable
         rows = conn.execute(sa.text("SELECT message_id FROM handled")).scalars().all()
     engine.dispose()
     assert rows == [kept.id]
+
+
+def test_quorum_queues_carry_the_same_flow(bus_factory: Callable[..., Bus]):
+    bus = bus_factory(quorum_queues=True)
+    recorder = Recorder(failures=[TimeoutError("slow"), TimeoutError("slow")])
+    bus.subscribe("register", ["civic.#"], recorder)
+    started(bus)
+    envelope = bus.registry.envelope(address_change(), source="urn:test")
+    bus.publish(envelope)
+
+    wait_for(lambda: len(recorder.deliveries) == 1, what="the redelivered message")
+    assert (recorder.deliveries[0].envelope.id, recorder.deliveries[0].attempt) == (envelope.id, 2)
