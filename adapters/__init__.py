@@ -1,6 +1,51 @@
-"""Adapter SDK and the built-in adapter kinds (SOAP, SQL, file drop).
-
-The SDK lands with its own issue; until then this package exports nothing.
+"""Adapter SDK: the interface a legacy-system adapter implements, the protections it gets,
+and the registry that finds adapter kinds by entry point. The built-in kinds live in
+`adapters.soap` (and later `adapters.sql`, `adapters.filedrop`); `adapters.testing` is the
+contract test kit every kind's tests subclass.
 """
 
-__all__: list[str] = []
+from adapters._base import Adapter, Health
+from adapters._config import AdapterConfig, BreakerPolicy, RetryPolicy
+from adapters._errors import (
+    AdapterConfigError,
+    AdapterError,
+    CircuitOpen,
+    InvalidRequest,
+    LegacyFault,
+    LegacyTimeout,
+    LegacyUnavailable,
+    UnknownAdapterKind,
+    UnknownOperation,
+)
+from adapters._guard import BreakerState, Guard
+from adapters._operation import CallContext, Emit, Invoke, Operation, Source, kebab_case
+from adapters._registry import ENTRY_POINT_GROUP, adapter_kind, adapter_kinds, build_adapter
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Adapter",
+    "AdapterConfig",
+    "AdapterConfigError",
+    "AdapterError",
+    "BreakerPolicy",
+    "BreakerState",
+    "CallContext",
+    "CircuitOpen",
+    "Emit",
+    "Guard",
+    "Health",
+    "InvalidRequest",
+    "Invoke",
+    "LegacyFault",
+    "LegacyTimeout",
+    "LegacyUnavailable",
+    "Operation",
+    "RetryPolicy",
+    "Source",
+    "UnknownAdapterKind",
+    "UnknownOperation",
+    "adapter_kind",
+    "adapter_kinds",
+    "build_adapter",
+    "kebab_case",
+]

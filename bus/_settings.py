@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     idempotency_retention_days: float = Field(7.0, gt=0)
     retry: RetrySettings = Field(default_factory=RetrySettings)
     journal: JournalSettings = Field(default_factory=JournalSettings)
+    adapters: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Adapter instances by name: {population-register: {kind: soap, ...}}.",
+    )
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

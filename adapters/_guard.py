@@ -1,0 +1,107 @@
+"""Protection every adapter gives its legacy system: a concurrency cap, a deadline, a circuit
+breaker, and retries only for errors that can pass.
+
+One Guard per adapter instance: the breaker counts failures of the legacy system, whichever
+operation met them. A fault about the request itself (a SOAP Client fault) is the caller's
+problem, not the system's, and neither trips the breaker nor is retried.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Literal, cast
+
+import pybreaker
+import structlog
+from pydantic import BaseModel
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from adapters._config import AdapterConfig
+from adapters._errors import AdapterError, CircuitOpen, LegacyTimeout, LegacyUnavailable
+from adapters._operation import CallContext, Operation
+
+log = structlog.get_logger("civicbus.adapter")
+
+BreakerState = Literal["closed", "open", "half-open"]
+
+
+class Guard:
+    """Wraps calls to one legacy system."""
+
+    def __init__(self, adapter: str, config: AdapterConfig) -> None:
+        self.adapter = adapter
+        self._config = config
+        self._slots = threading.BoundedSemaphore(config.concurrency)
+        self._breaker = pybreaker.CircuitBreaker(
+            fail_max=config.breaker.failure_threshold,
+            reset_timeout=config.breaker.reset_timeout,
+            exclude=[lambda exc: not _counts_against_system(exc)],
+            throw_new_error_on_trip=False,
+            name=adapter,
+        )
+        self.last_error: str | None = None
+
+    @property
+    def state(self) -> BreakerState:
+        return cast(BreakerState, self._breaker.current_state)
+
+    def call(self, operation: Operation, request: BaseModel, context: CallContext) -> BaseModel:
+        """Invoke `operation` within the adapter's protections, retrying what may pass."""
+        retrying = Retrying(
+            retry=retry_if_exception(lambda exc: _may_retry(exc, operation)),
+            stop=stop_after_attempt(self._config.retry.attempts),
+            wait=wait_exponential_jitter(
+                multiplier=self._config.retry.backoff_initial,
+                jitter=self._config.retry.backoff_initial,
+                max=self._config.retry.backoff_max,
+            ),
+            reraise=True,
+        )
+        return retrying(self._call_once, operation, request, context)
+
+    def _call_once(
+        self, operation: Operation, request: BaseModel, context: CallContext
+    ) -> BaseModel:
+        if not self._slots.acquire(timeout=self._config.timeout):
+            raise LegacyUnavailable(
+                f"{self.adapter}: all {self._config.concurrency} connections to the legacy "
+                f"system stayed busy for {self._config.timeout}s; raise `concurrency` only if "
+                "the legacy system can take more",
+                sent=False,
+            )
+        try:
+            started = time.perf_counter()
+            response = self._breaker.call(operation.invoke, request, context)
+        except pybreaker.CircuitBreakerError as exc:
+            raise CircuitOpen(
+                f"{self.adapter}: the circuit is open after repeated failures "
+                f"({self.last_error}); calls fail fast for up to "
+                f"{self._config.breaker.reset_timeout}s, then one probe is let through",
+                retry_after=self._config.breaker.reset_timeout,
+            ) from exc
+        except AdapterError as exc:
+            self.last_error = f"{exc.code}: {exc.message}"
+            log.warning("legacy_call_failed", adapter=self.adapter, operation=operation.name,
+                        error_code=exc.code, retryable=exc.retryable, breaker=self.state)
+            raise
+        finally:
+            self._slots.release()
+        log.debug("legacy_call", adapter=self.adapter, operation=operation.name,
+                  duration_ms=round((time.perf_counter() - started) * 1000, 3))
+        return response
+
+
+def _counts_against_system(exc: BaseException) -> bool:
+    # Faults about the request (retryable=False) say the system works; everything else that
+    # escapes an adapter (unreachable, timeouts, server faults, bugs) counts as a failure.
+    return not (isinstance(exc, AdapterError) and not exc.retryable)
+
+
+def _may_retry(exc: BaseException, operation: Operation) -> bool:
+    if isinstance(exc, CircuitOpen) or not isinstance(exc, AdapterError) or not exc.retryable:
+        return False
+    if isinstance(exc, LegacyTimeout) or (isinstance(exc, LegacyUnavailable) and exc.sent):
+        # The request may have reached the legacy system: only reads are safe to repeat.
+        return operation.idempotent
+    return True
