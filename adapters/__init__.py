@@ -18,6 +18,7 @@ from adapters._errors import (
     UnknownOperation,
 )
 from adapters._guard import BreakerState, Guard
+from adapters._host import AdapterHost, AdapterStatus
 from adapters._operation import CallContext, Emit, Invoke, Operation, Source, kebab_case
 from adapters._registry import ENTRY_POINT_GROUP, adapter_kind, adapter_kinds, build_adapter
 
@@ -27,6 +28,8 @@ __all__ = [
     "AdapterConfig",
     "AdapterConfigError",
     "AdapterError",
+    "AdapterHost",
+    "AdapterStatus",
     "BreakerPolicy",
     "BreakerState",
     "CallContext",

@@ -72,7 +72,7 @@ class Guard:
             )
         try:
             started = time.perf_counter()
-            response = self._breaker.call(operation.invoke, request, context)
+            response: BaseModel = self._breaker.call(operation.invoke, request, context)
         except pybreaker.CircuitBreakerError as exc:
             raise CircuitOpen(
                 f"{self.adapter}: the circuit is open after repeated failures "
@@ -82,13 +82,23 @@ class Guard:
             ) from exc
         except AdapterError as exc:
             self.last_error = f"{exc.code}: {exc.message}"
-            log.warning("legacy_call_failed", adapter=self.adapter, operation=operation.name,
-                        error_code=exc.code, retryable=exc.retryable, breaker=self.state)
+            log.warning(
+                "legacy_call_failed",
+                adapter=self.adapter,
+                operation=operation.name,
+                error_code=exc.code,
+                retryable=exc.retryable,
+                breaker=self.state,
+            )
             raise
         finally:
             self._slots.release()
-        log.debug("legacy_call", adapter=self.adapter, operation=operation.name,
-                  duration_ms=round((time.perf_counter() - started) * 1000, 3))
+        log.debug(
+            "legacy_call",
+            adapter=self.adapter,
+            operation=operation.name,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+        )
         return response
 
 

@@ -5,12 +5,15 @@ RabbitMQ is the production broker; the embedded broker (`embedded:///path.db`) n
 and is the default.
 """
 
+from bus._caller import Caller, OperationFailed, OperationTimeout
+from bus._catalog import Catalog, OperationEntry, OperationNotFound
 from bus._delivery import Delivery, Handler
 from bus._embedded import register as _register_embedded_transport
 from bus._errors import BrokerUnavailable, PermanentError, PublishError, TransientError
 from bus._idempotency import Claim, IdempotencyStore
 from bus._journal import Hop, HopRecord, Journal, MessageRecord
 from bus._logging import bind_message, configure_logging
+from bus._operations import OperationHandler, OperationServer, ServedOperation
 from bus._publisher import Publisher
 from bus._runtime import Bus
 from bus._settings import ConfigError, JournalSettings, RetrySettings, Settings, load_settings
@@ -21,6 +24,8 @@ _register_embedded_transport()
 __all__ = [
     "BrokerUnavailable",
     "Bus",
+    "Caller",
+    "Catalog",
     "Claim",
     "ConfigError",
     "Delivery",
@@ -31,10 +36,17 @@ __all__ = [
     "Journal",
     "JournalSettings",
     "MessageRecord",
+    "OperationEntry",
+    "OperationFailed",
+    "OperationHandler",
+    "OperationNotFound",
+    "OperationServer",
+    "OperationTimeout",
     "PermanentError",
     "PublishError",
     "Publisher",
     "RetrySettings",
+    "ServedOperation",
     "Settings",
     "Topology",
     "TransientError",

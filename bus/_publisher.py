@@ -145,7 +145,7 @@ class Publisher:
                     headers=message.headers,
                     content_type=CLOUDEVENTS_JSON,
                     content_encoding="utf-8",
-                    delivery_mode=2,
+                    delivery_mode=2 if message.persistent else 1,
                     retry=False,
                     **message.properties,
                 )

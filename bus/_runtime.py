@@ -12,13 +12,18 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 from types import FrameType
+from typing import Any
 
 import structlog
+from pydantic import BaseModel
 
+from bus._caller import Caller
+from bus._catalog import Catalog
 from bus._consumer import Consumer
 from bus._delivery import Handler
 from bus._idempotency import IdempotencyStore
 from bus._journal import Journal
+from bus._operations import OperationServer, ServedOperation
 from bus._processing import Processor
 from bus._publisher import Publisher
 from bus._settings import Settings, load_settings
@@ -49,7 +54,11 @@ class Bus:
             )
             self.journal.start()
         self.idempotency = IdempotencyStore(self.settings.state)
+        self.catalog = Catalog()
         self.consumers: list[Consumer] = []
+        self.servers: list[OperationServer] = []
+        self._caller: Caller | None = None
+        self._caller_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
         self._publisher: Publisher | None = None
@@ -74,6 +83,54 @@ class Bus:
             if self._publisher is None:
                 self._publisher = self.publisher()
             self._publisher.publish_many(envelopes)
+
+    # -- operations (request -> reply) ----------------------------------------------------
+
+    def serve(
+        self, adapter: str, operations: list[ServedOperation], *, concurrency: int = 8
+    ) -> OperationServer:
+        """Offer `operations` of one adapter instance on the bus (they enter the catalog)."""
+        server = OperationServer(
+            adapter,
+            operations,
+            url=self.settings.broker,
+            topology=self.topology,
+            registry=self.registry,
+            publisher_factory=self.publisher,
+            journal=self.journal,
+            concurrency=concurrency,
+        )
+        server.declare()
+        for served in operations:
+            self.catalog.add(served.entry)
+        self.servers.append(server)
+        return server
+
+    def call(
+        self,
+        name: str,
+        data: dict[str, Any] | BaseModel,
+        *,
+        timeout: float = 30.0,
+        subject: str | None = None,
+        correlationid: str | None = None,
+    ) -> BaseModel:
+        """Call `<adapter>.<operation>` over the bus and return its response model.
+
+        Raises InvalidMessage, OperationNotFound, OperationFailed or OperationTimeout.
+        """
+        with self._caller_lock:
+            if self._caller is None:
+                self._caller = Caller(
+                    self.settings.broker,
+                    self.topology,
+                    self.registry,
+                    self.catalog,
+                    self.publisher(),
+                )
+        return self._caller.call(
+            name, data, timeout=timeout, subject=subject, correlationid=correlationid
+        )
 
     # -- consuming ------------------------------------------------------------------------
 
@@ -117,13 +174,10 @@ class Bus:
         housekeeping = threading.Thread(target=self._housekeeping, name="housekeeping", daemon=True)
         housekeeping.start()
         self._threads.append(housekeeping)
-        for consumer in self.consumers:
-            thread = threading.Thread(
-                target=consumer.run,
-                args=(self._stop,),
-                name=f"consumer-{consumer.name}",
-                daemon=True,
-            )
+        runners = [(f"consumer-{c.name}", c.run) for c in self.consumers]
+        runners += [(f"operations-{s.adapter}", s.run) for s in self.servers]
+        for name, run in runners:
+            thread = threading.Thread(target=run, args=(self._stop,), name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
 
@@ -143,7 +197,8 @@ class Bus:
                 return
 
     def wait_ready(self, timeout: float = 30.0) -> bool:
-        return all(consumer.ready.wait(timeout) for consumer in self.consumers)
+        readiness = [c.ready for c in self.consumers] + [s.ready for s in self.servers]
+        return all(ready.wait(timeout) for ready in readiness)
 
     def run_until_stopped(self) -> None:
         """Start the consumers and block until SIGTERM or SIGINT, then drain and close."""
@@ -178,6 +233,9 @@ class Bus:
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()
+        if self._caller is not None:
+            self._caller.close()
+            self._caller = None
         if self._publisher is not None:
             self._publisher.close()
             self._publisher = None

@@ -36,6 +36,29 @@ class Topology:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self.exchange = Exchange(settings.exchange, type="topic", durable=True)
+        # Requests to legacy operations, routed by `<adapter>.<operation>`.
+        self.operations = Exchange(f"{settings.exchange}.operations", type="topic", durable=True)
+
+    def operation_queue(self, adapter: str) -> Queue:
+        """The queue one adapter instance serves its operations from."""
+        return Queue(
+            f"{self._settings.queue_prefix}.adapter.{adapter}",
+            exchange=self.operations,
+            routing_key=f"{adapter}.#",
+            durable=True,
+            queue_arguments=self._work_queue_arguments(),
+        )
+
+    def reply_queue(self, caller: str) -> Queue:
+        """A caller's private queue for replies, gone when the caller goes."""
+        return Queue(
+            f"{self._settings.queue_prefix}.reply.{caller}",
+            exchange=DEFAULT_EXCHANGE,
+            routing_key=f"{self._settings.queue_prefix}.reply.{caller}",
+            durable=False,
+            exclusive=True,
+            auto_delete=True,
+        )
 
     def queue_name(self, consumer: str) -> str:
         return f"{self._settings.queue_prefix}.{consumer}"

@@ -32,6 +32,7 @@ class Outgoing:
     headers: dict[str, Any] = field(default_factory=dict)
     properties: dict[str, Any] = field(default_factory=dict)
     envelope: Envelope | None = None
+    persistent: bool = True  # replies to a waiting caller need not survive a broker restart
 
     @classmethod
     def event(cls, envelope: Envelope, *, exchange: str, body: bytes | None = None) -> Outgoing:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas._operation import OPERATION_ERROR_TYPE, OperationError
 from schemas._personal import Personal
 from schemas._registry import SchemaRegistry
 
@@ -62,5 +63,11 @@ def default_registry() -> SchemaRegistry:
         type="civic.person.address-changed",
         version=1,
         description="A resident's registered address changed.",
+    )
+    registry.register(
+        OperationError,
+        type=OPERATION_ERROR_TYPE,
+        version=1,
+        description="An operation call that ended without a result.",
     )
     return registry

@@ -10,6 +10,7 @@ from typing import Annotated
 import structlog
 import typer
 
+from adapters import AdapterConfigError, AdapterHost, UnknownAdapterKind
 from bus._delivery import Delivery
 from bus._errors import BrokerUnavailable
 from bus._runtime import Bus
@@ -39,13 +40,15 @@ def run(
     settings = cli_settings(ctx)
     bus = Bus(settings)
     try:
+        host = AdapterHost.from_settings(bus)
+        host.start()
         if demo:
             bus.subscribe(
                 "demo.population-register",
                 ["civic.person.address-changed"],
                 _record_address_change,
             )
-    except BrokerUnavailable as exc:
+    except (BrokerUnavailable, AdapterConfigError, UnknownAdapterKind) as exc:
         bus.close()
         fail(str(exc), code=1)
     typer.secho("civicbus is running", fg=typer.colors.GREEN, bold=True, err=True)
@@ -59,7 +62,12 @@ def run(
             target=_feed_demo, args=(bus, demo_interval), daemon=True, name="demo-feeder"
         )
         feeder.start()
-    bus.run_until_stopped()
+    for entry in bus.catalog.entries():
+        typer.echo(f"  offers   {entry.name}", err=True)
+    try:
+        bus.run_until_stopped()
+    finally:
+        host.stop()
     typer.secho("civicbus stopped cleanly", fg=typer.colors.GREEN, err=True)
 
 

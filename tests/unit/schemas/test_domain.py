@@ -19,7 +19,11 @@ def test_the_country_is_a_two_letter_code() -> None:
 
 
 def test_the_default_registry_holds_both_messages() -> None:
-    assert default_registry().types() == ["civic.person", "civic.person.address-changed"]
+    assert default_registry().types() == [
+        "civic.person",
+        "civic.person.address-changed",
+        "civicbus.operation.error",
+    ]
 
 
 def test_each_call_gets_its_own_registry() -> None:

@@ -289,4 +289,8 @@ def test_export_has_an_id_and_marks_personal_fields() -> None:
     assert person["$id"] == "urn:civicbus:schema:civic.person:1"
     assert person["x-civicbus-type"] == "civic.person"
     assert person["properties"]["given_name"]["x-personal"] is True
-    assert set(exported) == {"civic.person/v1", "civic.person.address-changed/v1"}
+    assert set(exported) == {
+        "civic.person/v1",
+        "civic.person.address-changed/v1",
+        "civicbus.operation.error/v1",
+    }

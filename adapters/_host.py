@@ -1,0 +1,154 @@
+"""Running adapters inside a bus: start them, guard their operations, offer those on the bus,
+run their sources, and report health and circuit state."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from pydantic import BaseModel
+
+from adapters._base import Adapter, Health
+from adapters._guard import BreakerState, Guard
+from adapters._operation import CallContext, Operation, Source
+from adapters._registry import build_adapter
+from bus import Bus, OperationEntry, ServedOperation
+from schemas import Envelope
+
+log = structlog.get_logger("civicbus.adapters")
+
+
+@dataclass(frozen=True)
+class AdapterStatus:
+    """What operations teams see of one adapter instance."""
+
+    name: str
+    kind: str
+    health: Health
+    breaker: BreakerState
+    last_error: str | None
+    operations: list[str]
+
+
+class AdapterHost:
+    """The adapters of one process, wired to one Bus."""
+
+    def __init__(self, bus: Bus, adapters: list[Adapter[Any]]) -> None:
+        self._bus = bus
+        self.adapters = adapters
+        self.guards: dict[str, Guard] = {}
+        self._operations: dict[str, list[Operation]] = {}
+        self._source_threads: list[threading.Thread] = []
+
+    @classmethod
+    def from_settings(cls, bus: Bus) -> AdapterHost:
+        """The adapters declared under `adapters:` in the bus's settings."""
+        built = [build_adapter(name, config) for name, config in bus.settings.adapters.items()]
+        return cls(bus, built)
+
+    def start(self) -> None:
+        """Start every adapter and offer its operations; call before `Bus.start()`."""
+        for adapter in self.adapters:
+            adapter.start()
+            guard = Guard(adapter.name, adapter.config)
+            self.guards[adapter.name] = guard
+            operations = adapter.operations()
+            self._operations[adapter.name] = operations
+            served = [self._serve(adapter, guard, operation) for operation in operations]
+            if served:
+                self._bus.serve(adapter.name, served, concurrency=adapter.config.concurrency)
+            for source in adapter.sources():
+                self._run_source(adapter, source)
+            log.info(
+                "adapter_started",
+                adapter=adapter.name,
+                kind=adapter.kind,
+                operations=[o.name for o in operations],
+            )
+
+    def stop(self) -> None:
+        """Stop every adapter (the bus stops the operation servers and sources' stop event)."""
+        self._bus.stop()
+        for thread in self._source_threads:
+            thread.join(30)
+        for adapter in self.adapters:
+            try:
+                adapter.stop()
+            except Exception as exc:
+                log.warning("adapter_stop_failed", adapter=adapter.name, error=str(exc))
+
+    def status(self) -> list[AdapterStatus]:
+        statuses = []
+        for adapter in self.adapters:
+            guard = self.guards.get(adapter.name)
+            try:
+                health = adapter.health()
+            except Exception as exc:
+                health = Health(ok=False, detail=f"health check failed: {exc}")
+            statuses.append(
+                AdapterStatus(
+                    name=adapter.name,
+                    kind=adapter.kind,
+                    health=health,
+                    breaker=guard.state if guard else "closed",
+                    last_error=guard.last_error if guard else None,
+                    operations=[o.name for o in self._operations.get(adapter.name, [])],
+                )
+            )
+        return statuses
+
+    def _serve(self, adapter: Adapter[Any], guard: Guard, operation: Operation) -> ServedOperation:
+        entry = OperationEntry(
+            adapter=adapter.name,
+            operation=operation.name,
+            description=operation.description,
+            idempotent=operation.idempotent,
+        )
+        registry = self._bus.registry
+        registry.register(
+            operation.request,
+            type=entry.request_type,
+            version=1,
+            description=f"Request of {entry.name}. {operation.description}".strip(),
+        )
+        registry.register(
+            operation.response,
+            type=entry.response_type,
+            version=1,
+            description=f"Response of {entry.name}.",
+        )
+
+        def handle(request: BaseModel, envelope: Envelope) -> BaseModel:
+            context = CallContext(request_id=envelope.id, correlation_id=envelope.correlationid)
+            return guard.call(operation, request, context)
+
+        return ServedOperation(entry=entry, handler=handle)
+
+    def _run_source(self, adapter: Adapter[Any], source: Source) -> None:
+        registry = self._bus.registry
+        if source.event_type not in registry:
+            registry.register(
+                source.event,
+                type=source.event_type,
+                version=1,
+                description=source.description or None,
+            )
+        publisher = self._bus.publisher()
+        origin = f"civicbus://adapter/{adapter.name}/{source.name}"
+
+        def emit(payload: BaseModel, subject: str | None) -> None:
+            publisher.publish(registry.envelope(payload, source=origin, subject=subject))
+
+        def run() -> None:
+            try:
+                source.run(emit, self._bus.stopping)
+            finally:
+                publisher.close()
+
+        thread = threading.Thread(
+            target=run, name=f"source-{adapter.name}-{source.name}", daemon=True
+        )
+        thread.start()
+        self._source_threads.append(thread)

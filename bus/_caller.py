@@ -1,0 +1,173 @@
+"""Calling a legacy operation over the bus: request out, wait for the reply, or time out.
+
+A Caller owns a private reply queue and one thread that reads it, matching each reply to the
+waiting call by the request id (the reply's `causationid`). Calls from many threads share it.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+import structlog
+from kombu import Connection
+from kombu import Consumer as KombuConsumer
+from kombu.message import Message
+from pydantic import BaseModel
+
+from bus._catalog import Catalog
+from bus._publisher import Publisher
+from bus._topology import Topology
+from bus._wire import Outgoing, envelope_properties
+from schemas import OPERATION_ERROR_TYPE, Envelope, InvalidMessage, OperationError, SchemaRegistry
+
+log = structlog.get_logger("civicbus.caller")
+
+
+class OperationFailed(Exception):
+    """The operation answered without a result; `.error` says why and whether to retry."""
+
+    def __init__(self, error: OperationError) -> None:
+        super().__init__(
+            f"{error.adapter}.{error.operation} failed ({error.code}): {error.message}"
+        )
+        self.error = error
+
+
+class OperationTimeout(TimeoutError):
+    """No reply came in time. The legacy system may still act on the request."""
+
+
+class Caller:
+    """Sends requests to adapters' operation queues and waits for their replies."""
+
+    def __init__(
+        self,
+        url: str,
+        topology: Topology,
+        registry: SchemaRegistry,
+        catalog: Catalog,
+        publisher: Publisher,
+        *,
+        source: str = "civicbus://caller",
+    ) -> None:
+        self._url = url
+        self._topology = topology
+        self._registry = registry
+        self._catalog = catalog
+        self._publisher = publisher
+        self._publish_lock = threading.Lock()
+        self._source = source
+        self._queue = topology.reply_queue(uuid.uuid4().hex[:16])
+        self._waiting: dict[str, Future[Envelope]] = {}
+        self._waiting_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(
+            target=self._read_replies, name="caller-replies", daemon=True
+        )
+        self._thread.start()
+
+    def call(
+        self,
+        name: str,
+        data: dict[str, Any] | BaseModel,
+        *,
+        timeout: float = 30.0,
+        subject: str | None = None,
+        correlationid: str | None = None,
+    ) -> BaseModel:
+        """Call `<adapter>.<operation>` and return its validated response model.
+
+        Raises InvalidMessage (nothing sent), OperationNotFound, OperationFailed (the reply
+        was an error) or OperationTimeout (no reply within `timeout` seconds).
+        """
+        entry = self._catalog.get(name)
+        payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
+        request = self._registry.build(
+            entry.request_type,
+            payload,
+            source=self._source,
+            subject=subject,
+            correlationid=correlationid,
+        )
+        if not self._ready.wait(timeout):
+            raise OperationTimeout(
+                f"the reply queue for {name} was not ready in {timeout}s; "
+                "check the broker (`civicbus doctor`)"
+            )
+        reply_future: Future[Envelope] = Future()
+        with self._waiting_lock:
+            self._waiting[request.id] = reply_future
+        try:
+            properties = {**envelope_properties(request), "reply_to": self._queue.name}
+            with self._publish_lock:
+                self._publisher.send(
+                    [
+                        Outgoing(
+                            body=request.to_json(),
+                            exchange=self._topology.operations.name,
+                            routing_key=name,
+                            properties=properties,
+                            envelope=request,
+                        )
+                    ]
+                )
+            reply = reply_future.result(timeout)
+        except FutureTimeout:
+            raise OperationTimeout(
+                f"no reply from {name} within {timeout}s (request {request.id}); the legacy "
+                "system may still act on it — check its journal before sending it again"
+            ) from None
+        finally:
+            with self._waiting_lock:
+                self._waiting.pop(request.id, None)
+        if reply.type == OPERATION_ERROR_TYPE:
+            raise OperationFailed(OperationError.model_validate(reply.data))
+        return self._registry.read(reply)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    # -- the reply reader -----------------------------------------------------------------
+
+    def _read_replies(self) -> None:
+        delay = 0.2
+        while not self._stop.is_set():
+            try:
+                with Connection(self._url, connect_timeout=5, heartbeat=20) as connection:
+                    connection.ensure_connection(max_retries=1)
+                    channel = connection.channel()
+                    with KombuConsumer(
+                        channel, queues=[self._queue], on_message=self._on_reply, no_ack=True
+                    ):
+                        self._ready.set()
+                        delay = 0.2
+                        while not self._stop.is_set():
+                            try:
+                                connection.drain_events(timeout=0.5)
+                            except TimeoutError:
+                                connection.heartbeat_check()
+            except Exception as exc:
+                self._ready.clear()
+                log.warning("caller_reconnecting", error=str(exc), retry_in_s=delay)
+                self._stop.wait(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _on_reply(self, message: Message) -> None:
+        body = message.body.encode() if isinstance(message.body, str) else bytes(message.body)
+        try:
+            reply = Envelope.from_json(body)
+        except InvalidMessage as exc:
+            log.error("operation_reply_invalid", error=str(exc))
+            return
+        with self._waiting_lock:
+            future = self._waiting.get(reply.causationid or "")
+        if future is None:
+            log.info("operation_reply_unclaimed", causation_id=reply.causationid)
+            return
+        future.set_result(reply)

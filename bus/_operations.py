@@ -1,0 +1,295 @@
+"""Serving an adapter's operations on the bus: request in, reply out, ack after the reply.
+
+One queue per adapter instance. The consumer thread takes requests (up to the adapter's
+concurrency in flight) and hands them to a pool of workers, which call the legacy system and
+publish the reply to the caller's reply queue; the consumer thread acks each request once its
+reply is on the broker. A crash before that brings the request back (at least once).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from kombu import Connection
+from kombu import Consumer as KombuConsumer
+from kombu.message import Message
+from pydantic import BaseModel
+
+from bus._catalog import OperationEntry
+from bus._journal import Hop, Journal
+from bus._logging import bind_message
+from bus._publisher import Publisher
+from bus._topology import Topology
+from bus._wire import Outgoing, envelope_properties
+from schemas import (
+    OPERATION_ERROR_TYPE,
+    Envelope,
+    InvalidMessage,
+    OperationError,
+    SchemaRegistry,
+)
+
+log = structlog.get_logger("civicbus.operations")
+
+OperationHandler = Callable[[BaseModel, Envelope], BaseModel]
+
+
+@dataclass(frozen=True)
+class ServedOperation:
+    entry: OperationEntry
+    handler: OperationHandler
+
+
+class OperationServer:
+    """Serves the operations of one adapter instance until stopped."""
+
+    def __init__(
+        self,
+        adapter: str,
+        operations: list[ServedOperation],
+        *,
+        url: str,
+        topology: Topology,
+        registry: SchemaRegistry,
+        publisher_factory: Callable[[], Publisher],
+        journal: Journal | None = None,
+        concurrency: int = 8,
+    ) -> None:
+        self.adapter = adapter
+        self._operations = {served.entry.operation: served for served in operations}
+        self._url = url
+        self._topology = topology
+        self._queue = topology.operation_queue(adapter)
+        self._registry = registry
+        self._publisher_factory = publisher_factory
+        self._journal = journal
+        self._concurrency = concurrency
+        self._done: queue.SimpleQueue[Message] = queue.SimpleQueue()
+        self._local = threading.local()
+        self._publishers: list[Publisher] = []
+        self._publishers_lock = threading.Lock()
+        self.ready = threading.Event()
+        self.reconnects = 0
+
+    @property
+    def queue_name(self) -> str:
+        return str(self._queue.name)
+
+    def declare(self) -> None:
+        with Connection(self._url, connect_timeout=5) as connection:
+            connection.ensure_connection(max_retries=3)
+            self._topology.operations.declare(channel=connection.channel())
+            self._queue(connection.channel()).declare()
+
+    def run(self, stop: threading.Event) -> None:
+        delay = 0.2
+        with ThreadPoolExecutor(self._concurrency, thread_name_prefix=self.adapter) as pool:
+            while not stop.is_set():
+                try:
+                    self._serve(pool, stop)
+                    delay = 0.2
+                except Exception as exc:
+                    self.ready.clear()
+                    self.reconnects += 1
+                    log.warning(
+                        "operation_server_reconnecting",
+                        adapter=self.adapter,
+                        error=str(exc),
+                        retry_in_s=delay,
+                    )
+                    stop.wait(delay)
+                    delay = min(delay * 2, 5.0)
+        for publisher in self._publishers:
+            publisher.close()
+
+    def _serve(self, pool: ThreadPoolExecutor, stop: threading.Event) -> None:
+        inflight: set[int] = set()
+        with Connection(self._url, connect_timeout=5, heartbeat=20) as connection:
+            connection.ensure_connection(max_retries=1)
+            channel = connection.channel()
+            self._topology.operations.declare(channel=channel)
+            self._queue(channel).declare()
+
+            def on_message(message: Message) -> None:
+                inflight.add(id(message))
+                pool.submit(self._work, message)
+
+            consumer = KombuConsumer(
+                channel,
+                queues=[self._queue],
+                on_message=on_message,
+                prefetch_count=self._concurrency,
+                no_ack=False,
+            )
+            with consumer:
+                self.ready.set()
+                log.info(
+                    "operation_server_started",
+                    adapter=self.adapter,
+                    operations=sorted(self._operations),
+                )
+                while not (stop.is_set() and not inflight):
+                    try:
+                        connection.drain_events(timeout=0.02 if inflight else 0.5)
+                    except TimeoutError:
+                        connection.heartbeat_check()
+                    while not self._done.empty():
+                        message = self._done.get()
+                        inflight.discard(id(message))
+                        message.ack()
+                    if stop.is_set():
+                        consumer.cancel()  # take no new requests; finish those in hand
+
+    # -- in a worker thread ---------------------------------------------------------------
+
+    def _work(self, message: Message) -> None:
+        try:
+            self._answer(message)
+        except Exception as exc:
+            log.error("operation_reply_failed", adapter=self.adapter, error=str(exc))
+            return  # not acked: redelivered when this connection closes
+        self._done.put(message)
+
+    def _answer(self, message: Message) -> None:
+        reply_to = message.properties.get("reply_to")
+        body = message.body.encode() if isinstance(message.body, str) else bytes(message.body)
+        try:
+            request = Envelope.from_json(body)
+        except InvalidMessage as exc:
+            log.error("operation_request_invalid", adapter=self.adapter, error=str(exc))
+            return  # no envelope, no one to answer: acked and logged
+        with bind_message(request, consumer=f"adapter:{self.adapter}"):
+            operation = _operation_name(request.type, self.adapter)
+            served = self._operations.get(operation)
+            started = time.perf_counter()
+            if self._journal is not None:
+                self._journal.message(request)
+                self._journal.hop(request.id, Hop.DELIVERED, consumer=self.adapter)
+            reply = self._reply(request, served, operation)
+            elapsed = (time.perf_counter() - started) * 1000
+            if self._journal is not None:
+                failed = reply.type == OPERATION_ERROR_TYPE
+                self._journal.hop(
+                    request.id,
+                    Hop.REJECTED if failed else Hop.HANDLED,
+                    consumer=self.adapter,
+                    duration_ms=elapsed,
+                    error=reply.data.get("message") if failed else None,
+                )
+            if reply_to:
+                self._publisher().send(
+                    [
+                        Outgoing(
+                            body=reply.to_json(),
+                            exchange="",
+                            routing_key=reply_to,
+                            properties=envelope_properties(reply),
+                            persistent=False,
+                        )
+                    ]
+                )
+
+    def _reply(self, request: Envelope, served: ServedOperation | None, operation: str) -> Envelope:
+        if served is None:
+            known = ", ".join(sorted(self._operations))
+            return self._error(
+                request,
+                operation,
+                "unknown_operation",
+                f"{self.adapter} has no operation {operation!r}; it offers {known}",
+            )
+        try:
+            payload = self._registry.read(request)
+        except InvalidMessage as exc:
+            return self._error(
+                request,
+                operation,
+                "invalid_request",
+                str(exc),
+                detail=[{"location": p.location, "message": p.message} for p in exc.problems],
+            )
+        try:
+            result = served.handler(payload, request)
+        except Exception as exc:
+            return self._error(
+                request,
+                operation,
+                getattr(exc, "code", "internal_error"),
+                str(exc),
+                retryable=bool(getattr(exc, "retryable", False)),
+                fault_code=getattr(exc, "fault_code", None),
+                detail=_plain(getattr(exc, "detail", None)),
+                retry_after=getattr(exc, "retry_after", None),
+            )
+        return Envelope(
+            type=served.entry.response_type,
+            source=f"civicbus://adapter/{self.adapter}",
+            subject=request.subject,
+            dataschema=self._registry.get(served.entry.response_type).dataschema,
+            data=result.model_dump(mode="json"),
+            correlationid=request.correlationid,
+            causationid=request.id,
+            traceparent=request.traceparent,
+        )
+
+    def _error(
+        self,
+        request: Envelope,
+        operation: str,
+        code: str,
+        message: str,
+        *,
+        retryable: bool = False,
+        **extra: Any,
+    ) -> Envelope:
+        error = OperationError(
+            code=code,
+            message=message,
+            retryable=retryable,
+            adapter=self.adapter,
+            operation=operation,
+            **extra,
+        )
+        log.warning(
+            "operation_failed",
+            adapter=self.adapter,
+            operation=operation,
+            code=code,
+            retryable=retryable,
+        )
+        return self._registry.envelope(
+            error,
+            source=f"civicbus://adapter/{self.adapter}",
+            subject=request.subject,
+            correlationid=request.correlationid,
+            causationid=request.id,
+            traceparent=request.traceparent,
+        )
+
+    def _publisher(self) -> Publisher:
+        publisher: Publisher | None = getattr(self._local, "publisher", None)
+        if publisher is None:
+            publisher = self._publisher_factory()
+            self._local.publisher = publisher
+            with self._publishers_lock:
+                self._publishers.append(publisher)
+        return publisher
+
+
+def _operation_name(request_type: str, adapter: str) -> str:
+    # "<adapter>.<operation>.request" -> "<operation>"
+    inner = request_type.removeprefix(f"{adapter}.")
+    return inner.removesuffix(".request")
+
+
+def _plain(detail: Any) -> Any:
+    if detail is None or isinstance(detail, str | int | float | bool | list | dict):
+        return detail
+    return str(detail)

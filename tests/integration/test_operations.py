@@ -1,0 +1,187 @@
+"""Calling legacy operations over the bus (request -> reply), on both transports, through
+the AdapterHost with a small in-test adapter kind standing in for a legacy system."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from pydantic import BaseModel, ConfigDict
+
+from adapters import (
+    Adapter,
+    AdapterConfig,
+    AdapterHost,
+    CallContext,
+    Health,
+    LegacyFault,
+    LegacyUnavailable,
+    Operation,
+)
+from bus import Bus, OperationFailed, OperationNotFound, OperationTimeout
+from schemas import InvalidMessage
+
+pytestmark = pytest.mark.timeout(120)
+
+
+class Lookup(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    record_id: str
+
+
+class Record(BaseModel):
+    record_id: str
+    value: str
+
+
+class Register:
+    """The 'legacy system': records, and switches to break it."""
+
+    def __init__(self) -> None:
+        self.records = {"r1": "first", "r2": "second"}
+        self.down = False
+        self.calls = 0
+        self.lock = threading.Lock()
+
+
+class RegisterConfig(AdapterConfig):
+    kind: str = "test-register"
+
+
+class RegisterAdapter(Adapter[RegisterConfig]):
+    kind = "test-register"
+    config_model = RegisterConfig
+
+    def __init__(self, name: str, config: RegisterConfig, register: Register) -> None:
+        super().__init__(name, config)
+        self.register = register
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def health(self) -> Health:
+        return Health(ok=not self.register.down, detail="down" if self.register.down else "up")
+
+    def operations(self) -> list[Operation]:
+        return [
+            Operation("get-record", Lookup, Record, self._get, "Read one record.", idempotent=True)
+        ]
+
+    def _get(self, request: BaseModel, _context: CallContext) -> BaseModel:
+        assert isinstance(request, Lookup)
+        with self.register.lock:
+            self.register.calls += 1
+        if self.register.down:
+            raise LegacyUnavailable("register refused the connection", sent=False)
+        if request.record_id not in self.register.records:
+            raise LegacyFault(
+                f"no record {request.record_id}",
+                fault_code="Client",
+                retryable=False,
+                detail={"record_id": request.record_id},
+            )
+        return Record(record_id=request.record_id, value=self.register.records[request.record_id])
+
+
+@pytest.fixture
+def register() -> Register:
+    return Register()
+
+
+@pytest.fixture
+def hosted(
+    bus_factory: Callable[..., Bus], register: Register
+) -> Iterator[tuple[Bus, AdapterHost]]:
+    bus = bus_factory()
+    config = RegisterConfig(
+        timeout=2,
+        retry={"attempts": 2, "backoff_initial": 0.01},
+        breaker={"failure_threshold": 3, "reset_timeout": 30},
+    )
+    host = AdapterHost(bus, [RegisterAdapter("register", config, register)])
+    host.start()
+    bus.start()
+    assert bus.wait_ready(30)
+    yield bus, host
+    host.stop()
+
+
+def test_call_returns_the_validated_response(hosted: tuple[Bus, AdapterHost]):
+    bus, _host = hosted
+    assert bus.call("register.get-record", {"record_id": "r1"}, timeout=20) == Record(
+        record_id="r1", value="first"
+    )
+
+
+def test_concurrent_callers_each_get_their_own_reply(hosted: tuple[Bus, AdapterHost]):
+    bus, _host = hosted
+    with ThreadPoolExecutor(8) as pool:
+        replies = list(
+            pool.map(
+                lambda i: bus.call(
+                    "register.get-record", {"record_id": f"r{1 + i % 2}"}, timeout=20
+                ),
+                range(40),
+            )
+        )
+    assert [r.value for r in replies] == ["first", "second"] * 20  # type: ignore[attr-defined]
+
+
+def test_legacy_fault_comes_back_as_a_structured_error(hosted: tuple[Bus, AdapterHost]):
+    bus, _host = hosted
+    with pytest.raises(OperationFailed) as failed:
+        bus.call("register.get-record", {"record_id": "nobody"}, timeout=20)
+    error = failed.value.error
+    assert (error.code, error.fault_code, error.retryable, error.detail) == (
+        "legacy_fault",
+        "Client",
+        False,
+        {"record_id": "nobody"},
+    )
+
+
+def test_invalid_request_is_refused_before_sending(
+    hosted: tuple[Bus, AdapterHost], register: Register
+):
+    bus, _host = hosted
+    with pytest.raises(InvalidMessage, match=r"data\.record_id"):
+        bus.call("register.get-record", {"id": "r1"}, timeout=20)
+    assert register.calls == 0
+
+
+def test_unknown_operation_suggests_the_right_name(hosted: tuple[Bus, AdapterHost]):
+    bus, _host = hosted
+    with pytest.raises(OperationNotFound, match=r"did you mean 'register\.get-record'"):
+        bus.call("register.get-recod", {"record_id": "r1"}, timeout=20)
+
+
+def test_breaker_opens_fails_fast_and_shows_in_status(
+    hosted: tuple[Bus, AdapterHost], register: Register
+):
+    bus, host = hosted
+    register.down = True
+    for _ in range(3):  # each call tries twice: the third failure in a row opens the circuit
+        with pytest.raises(OperationFailed):
+            bus.call("register.get-record", {"record_id": "r1"}, timeout=20)
+    calls_when_open = register.calls
+    with pytest.raises(OperationFailed) as fast:
+        bus.call("register.get-record", {"record_id": "r1"}, timeout=20)
+
+    assert fast.value.error.code == "circuit_open"
+    assert fast.value.error.retryable
+    assert register.calls == calls_when_open  # the legacy system was not touched
+    status = host.status()[0]
+    assert (status.breaker, status.health.ok) == ("open", False)
+
+
+def test_call_times_out_when_no_one_serves_the_operation(
+    bus_factory: Callable[..., Bus], register: Register
+):
+    bus = bus_factory()
+    host = AdapterHost(bus, [RegisterAdapter("register", RegisterConfig(), register)])
+    host.start()  # declares and catalogs, but the bus is never started: nothing serves
+    with pytest.raises(OperationTimeout, match="may still act"):
+        bus.call("register.get-record", {"record_id": "r1"}, timeout=0.5)
