@@ -48,9 +48,16 @@ class Guard:
 
     def call(self, operation: Operation, request: BaseModel, context: CallContext) -> BaseModel:
         """Invoke `operation` within the adapter's protections, retrying what may pass."""
+        try:
+            return self._call_once(operation, request, context)
+        except Exception as exc:
+            if self._config.retry.attempts < 2 or not _may_retry(exc, operation):
+                raise
+        # Only a failed first try pays for tenacity's machinery.
+        time.sleep(self._config.retry.backoff_initial)
         retrying = Retrying(
             retry=retry_if_exception(lambda exc: _may_retry(exc, operation)),
-            stop=stop_after_attempt(self._config.retry.attempts),
+            stop=stop_after_attempt(self._config.retry.attempts - 1),
             wait=wait_exponential_jitter(
                 multiplier=self._config.retry.backoff_initial,
                 jitter=self._config.retry.backoff_initial,

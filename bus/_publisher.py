@@ -77,14 +77,24 @@ class Publisher:
 
     def send(self, messages: list[Outgoing]) -> None:
         """Hand prepared messages to the broker and wait until all are confirmed."""
+        handed_over = datetime.now(UTC)  # the hop's time: when the broker was given it
+        try:
+            self._send_once(messages)
+        except _ConnectionLost as lost:
+            self._send_again(lost.unconfirmed)
+        for message in messages:
+            if message.envelope is not None and self._journal is not None:
+                self._journal.message(message.envelope)
+                self._journal.hop(message.envelope.id, Hop.PUBLISHED, at=handed_over)
+
+    def _send_again(self, unconfirmed: list[Outgoing]) -> None:
+        """After a lost connection: reconnect with backoff and send what was not confirmed."""
         retrying = Retrying(
             retry=retry_if_exception_type(_ConnectionLost),
             stop=stop_after_delay(self._connect_timeout),
             wait=wait_exponential(multiplier=0.2, max=2.0),
             reraise=True,
         )
-        handed_over = datetime.now(UTC)  # the hop's time: when the broker was given it
-        unconfirmed = list(messages)
         try:
             for attempt in retrying:
                 with attempt:
@@ -99,10 +109,6 @@ class Publisher:
                 f"{self._connect_timeout:.0f}s ({exc.__cause__}); {len(unconfirmed)} message(s) "
                 "were not published: check the broker (`civicbus doctor`) and publish again"
             ) from exc
-        for message in messages:
-            if message.envelope is not None and self._journal is not None:
-                self._journal.message(message.envelope)
-                self._journal.hop(message.envelope.id, Hop.PUBLISHED, at=handed_over)
 
     def close(self) -> None:
         if self._connection is not None:
