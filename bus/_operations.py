@@ -11,8 +11,9 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,7 @@ from bus._catalog import OperationEntry
 from bus._journal import Hop, Journal
 from bus._logging import bind_message
 from bus._publisher import Publisher
+from bus._replies import ReplyStore
 from bus._topology import Topology
 from bus._wire import Outgoing, envelope_properties
 from schemas import (
@@ -60,6 +62,7 @@ class OperationServer:
         registry: SchemaRegistry,
         publisher_factory: Callable[[], Publisher],
         journal: Journal | None = None,
+        replies: ReplyStore | None = None,
         concurrency: int = 8,
     ) -> None:
         self.adapter = adapter
@@ -70,6 +73,9 @@ class OperationServer:
         self._registry = registry
         self._publisher_factory = publisher_factory
         self._journal = journal
+        self._replies = replies
+        self._id_locks: dict[str, tuple[threading.Lock, int]] = {}
+        self._id_locks_guard = threading.Lock()
         self._concurrency = concurrency
         self._done: queue.SimpleQueue[Message] = queue.SimpleQueue()
         self._local = threading.local()
@@ -172,7 +178,15 @@ class OperationServer:
             if self._journal is not None:
                 self._journal.message(request)
                 self._journal.hop(request.id, Hop.DELIVERED, consumer=self.adapter)
-            reply = self._reply(request, served, operation)
+            with self._one_at_a_time(request.id):
+                reply_body = self._kept_reply(request, served)
+                if reply_body is None:
+                    reply = self._reply(request, served, operation)
+                    reply_body = reply.to_json()
+                    self._keep_reply(request, served, reply, reply_body)
+                else:
+                    reply = Envelope.from_json(reply_body)
+                    log.info("operation_reply_repeated", adapter=self.adapter, operation=operation)
             elapsed = (time.perf_counter() - started) * 1000
             if self._journal is not None:
                 failed = reply.type == OPERATION_ERROR_TYPE
@@ -187,7 +201,7 @@ class OperationServer:
                 self._publisher().send(
                     [
                         Outgoing(
-                            body=reply.to_json(),
+                            body=reply_body,
                             exchange="",
                             routing_key=reply_to,
                             properties=envelope_properties(reply),
@@ -195,6 +209,40 @@ class OperationServer:
                         )
                     ]
                 )
+
+    @contextmanager
+    def _one_at_a_time(self, request_id: str) -> Iterator[None]:
+        # Two copies of one request in flight at once (a publisher's retry) must not both
+        # reach the legacy system: the second waits, then finds the first one's reply kept.
+        with self._id_locks_guard:
+            lock, users = self._id_locks.get(request_id, (threading.Lock(), 0))
+            self._id_locks[request_id] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._id_locks_guard:
+                lock, users = self._id_locks[request_id]
+                if users == 1:
+                    del self._id_locks[request_id]
+                else:
+                    self._id_locks[request_id] = (lock, users - 1)
+
+    def _kept_reply(self, request: Envelope, served: ServedOperation | None) -> bytes | None:
+        if self._replies is None or served is None or served.entry.idempotent:
+            return None
+        return self._replies.find(self.adapter, request.id)
+
+    def _keep_reply(
+        self, request: Envelope, served: ServedOperation | None, reply: Envelope, body: bytes
+    ) -> None:
+        # Only final answers of writes: a retryable error may go differently next time, and
+        # repeating a read is harmless.
+        if self._replies is None or served is None or served.entry.idempotent:
+            return
+        if reply.type == OPERATION_ERROR_TYPE and reply.data.get("retryable"):
+            return
+        self._replies.keep(self.adapter, request.id, body)
 
     def _reply(self, request: Envelope, served: ServedOperation | None, operation: str) -> Envelope:
         if served is None:

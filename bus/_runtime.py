@@ -26,6 +26,7 @@ from bus._journal import Journal
 from bus._operations import OperationServer, ServedOperation
 from bus._processing import Processor
 from bus._publisher import Publisher
+from bus._replies import ReplyStore
 from bus._settings import Settings, load_settings
 from bus._topology import Topology
 from schemas import Envelope, SchemaRegistry, default_registry
@@ -54,6 +55,7 @@ class Bus:
             )
             self.journal.start()
         self.idempotency = IdempotencyStore(self.settings.state)
+        self.replies = ReplyStore(self.settings.state, migrate=False)  # migrated just above
         self.catalog = Catalog()
         self.consumers: list[Consumer] = []
         self.servers: list[OperationServer] = []
@@ -98,6 +100,7 @@ class Bus:
             registry=self.registry,
             publisher_factory=self.publisher,
             journal=self.journal,
+            replies=self.replies,
             concurrency=concurrency,
         )
         server.declare()
@@ -188,6 +191,7 @@ class Bus:
         while True:
             try:
                 removed = self.idempotency.purge(older_than=retention)
+                removed += self.replies.purge(older_than=retention)
             except Exception as exc:
                 log.warning("idempotency_purge_failed", error=str(exc))
             else:
@@ -242,6 +246,7 @@ class Bus:
         if self.journal is not None:
             self.journal.close()
         self.idempotency.close()
+        self.replies.close()
 
     def __enter__(self) -> Bus:
         return self

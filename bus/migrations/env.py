@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from alembic import context
 
-from bus._idempotency import metadata as idempotency_metadata
-from bus._journal._tables import metadata as journal_metadata
+from bus.migrations._models import ALL_METADATA
 from bus.migrations._runner import VERSION_TABLE
 
-target_metadata = [journal_metadata, idempotency_metadata]
+target_metadata = ALL_METADATA
 
 
 def _run_online() -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from kombu import Connection, Queue
 from pydantic import BaseModel, ConfigDict
 
 from adapters import (
@@ -21,7 +22,11 @@ from adapters import (
     Operation,
 )
 from bus import Bus, OperationFailed, OperationNotFound, OperationTimeout
+from bus._topology import DEFAULT_EXCHANGE
+from bus._wire import Outgoing
 from schemas import InvalidMessage
+from tests.integration._waiting import wait_for
+from tests.integration.conftest import drain_queue
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -67,8 +72,16 @@ class RegisterAdapter(Adapter[RegisterConfig]):
 
     def operations(self) -> list[Operation]:
         return [
-            Operation("get-record", Lookup, Record, self._get, "Read one record.", idempotent=True)
+            Operation("get-record", Lookup, Record, self._get, "Read one record.", idempotent=True),
+            Operation("put-record", Record, Record, self._put, "Write one record."),
         ]
+
+    def _put(self, request: BaseModel, _context: CallContext) -> BaseModel:
+        assert isinstance(request, Record)
+        with self.register.lock:
+            self.register.calls += 1
+            self.register.records[request.record_id] = request.value
+        return request
 
     def _get(self, request: BaseModel, _context: CallContext) -> BaseModel:
         assert isinstance(request, Lookup)
@@ -185,3 +198,42 @@ def test_call_times_out_when_no_one_serves_the_operation(
     host.start()  # declares and catalogs, but the bus is never started: nothing serves
     with pytest.raises(OperationTimeout, match="may still act"):
         bus.call("register.get-record", {"record_id": "r1"}, timeout=0.5)
+
+
+def test_a_redelivered_write_is_answered_again_without_applying_it_twice(
+    hosted: tuple[Bus, AdapterHost], register: Register
+):
+    bus, _host = hosted
+    request = bus.registry.build(
+        "register.put-record.request", {"record_id": "r9", "value": "ninth"}, source="urn:test"
+    )
+    replies = Queue(
+        f"{bus.settings.queue_prefix}.test-replies",
+        exchange=DEFAULT_EXCHANGE,
+        routing_key=f"{bus.settings.queue_prefix}.test-replies",
+    )
+    with Connection(bus.settings.broker) as connection:
+        replies(connection.channel()).declare()
+    delivery = Outgoing(
+        body=request.to_json(),
+        exchange=bus.topology.operations.name,
+        routing_key="register.put-record",
+        envelope=request,
+        properties={"message_id": request.id, "reply_to": replies.name},
+    )
+    with bus.publisher() as publisher:
+        publisher.send([delivery])
+        publisher.send([delivery])  # the same request again, as after a crash before the ack
+
+    answers: list = []
+    wait_for(
+        lambda: (
+            bool(answers.extend(drain_queue(bus.settings.broker, replies.name)))
+            or len(answers) >= 2
+        ),
+        what="both replies",
+    )
+    bodies = {bytes(a.body) if not isinstance(a.body, str) else a.body.encode() for a in answers}
+    with Connection(bus.settings.broker) as connection:
+        replies(connection.channel()).delete()
+    assert (register.calls, len(answers), len(bodies)) == (1, 2, 1)

@@ -61,6 +61,7 @@ def test_export_to_a_folder_writes_one_file_per_type_and_version(tmp_path: Path)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "civic.person.address-changed.v1.json",
         "civic.person.v1.json",
+        "civicbus.operation.error.v1.json",
     ]
 
 

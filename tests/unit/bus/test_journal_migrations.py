@@ -8,9 +8,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from bus._idempotency import metadata as idempotency_metadata
-from bus._journal._tables import metadata as journal_metadata
 from bus.migrations import VERSION_TABLE, current_revision, head_revision, migrate
+from bus.migrations._models import ALL_METADATA
 
 
 def table_names(url: str) -> list[str]:
@@ -64,7 +63,7 @@ def test_migrations_started_together_all_succeed(database_url: str) -> None:
 def test_the_migrations_and_the_table_models_agree(database_url: str) -> None:
     migrate(database_url)
     models = sa.MetaData()
-    for table in [*journal_metadata.tables.values(), *idempotency_metadata.tables.values()]:
+    for table in [table for metadata in ALL_METADATA for table in metadata.tables.values()]:
         table.to_metadata(models)
 
     engine = sa.create_engine(database_url)
