@@ -1,0 +1,1 @@
+"""Stand-ins for legacy systems: real protocol stacks the demo and the tests talk to."""
