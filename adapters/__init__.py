@@ -20,7 +20,14 @@ from adapters._errors import (
 from adapters._guard import BreakerState, Guard
 from adapters._host import AdapterHost, AdapterStatus
 from adapters._operation import CallContext, Emit, Invoke, Operation, Source, kebab_case
-from adapters._registry import ENTRY_POINT_GROUP, adapter_kind, adapter_kinds, build_adapter
+from adapters._registry import (
+    ENTRY_POINT_GROUP,
+    adapter_kind,
+    adapter_kind_names,
+    adapter_kinds,
+    build_adapter,
+)
+from adapters._scaffold import ScaffoldError, scaffold_kind
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -44,11 +51,14 @@ __all__ = [
     "LegacyUnavailable",
     "Operation",
     "RetryPolicy",
+    "ScaffoldError",
     "Source",
     "UnknownAdapterKind",
     "UnknownOperation",
     "adapter_kind",
+    "adapter_kind_names",
     "adapter_kinds",
     "build_adapter",
     "kebab_case",
+    "scaffold_kind",
 ]

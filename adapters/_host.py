@@ -48,8 +48,12 @@ class AdapterHost:
         built = [build_adapter(name, config) for name, config in bus.settings.adapters.items()]
         return cls(bus, built)
 
-    def start(self) -> None:
-        """Start every adapter and offer its operations; call before `Bus.start()`."""
+    def start(self, *, serve: bool = True) -> None:
+        """Start every adapter and offer its operations; call before `Bus.start()`.
+
+        `serve=False` only learns the operations (schemas and catalog entries), for a process
+        that calls adapters served by another process — a gateway, or a worker's client.
+        """
         for adapter in self.adapters:
             adapter.start()
             guard = Guard(adapter.name, adapter.config)
@@ -57,6 +61,10 @@ class AdapterHost:
             operations = adapter.operations()
             self._operations[adapter.name] = operations
             served = [self._serve(adapter, guard, operation) for operation in operations]
+            if not serve:
+                for entry in served:
+                    self._bus.catalog.add(entry.entry)
+                continue
             if served:
                 self._bus.serve(adapter.name, served, concurrency=adapter.config.concurrency)
             for source in adapter.sources():

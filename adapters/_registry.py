@@ -18,25 +18,28 @@ ENTRY_POINT_GROUP = "civicbus.adapters"
 _INSTANCE_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
+def adapter_kind_names() -> list[str]:
+    """The names of every installed adapter kind, without importing any of them."""
+    return sorted({entry.name for entry in entry_points(group=ENTRY_POINT_GROUP)})
+
+
 def adapter_kinds() -> dict[str, type[Adapter[Any]]]:
-    """Every installed adapter kind by name."""
-    kinds: dict[str, type[Adapter[Any]]] = {}
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
+    """Every installed adapter kind by name (imports them all)."""
+    return {name: adapter_kind(name) for name in adapter_kind_names()}
+
+
+def adapter_kind(name: str) -> type[Adapter[Any]]:
+    """The kind registered as `name`, imported alone (a broken third-party kind does not
+    break the others); an unknown name gets a "did you mean"."""
+    for entry in entry_points(group=ENTRY_POINT_GROUP, name=name):
         loaded = entry.load()
         if not (isinstance(loaded, type) and issubclass(loaded, Adapter)):
             raise TypeError(
                 f"entry point {entry.name} = {entry.value} in group {ENTRY_POINT_GROUP} is not "
                 "an Adapter subclass; fix the package that declares it"
             )
-        kinds[entry.name] = loaded
-    return kinds
-
-
-def adapter_kind(name: str) -> type[Adapter[Any]]:
-    """The kind registered as `name`; an unknown name gets a "did you mean"."""
-    kinds = adapter_kinds()
-    if name in kinds:
-        return kinds[name]
+        return loaded
+    kinds = adapter_kind_names()
     close = difflib.get_close_matches(name, kinds, n=1)
     hint = f" — did you mean {close[0]!r}?" if close else ""
     raise UnknownAdapterKind(

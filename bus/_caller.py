@@ -142,6 +142,8 @@ class Caller:
                 with Connection(self._url, connect_timeout=5, heartbeat=20) as connection:
                     connection.ensure_connection(max_retries=1)
                     channel = connection.channel()
+                    # Requests may go out before any adapter declared the exchange.
+                    self._topology.operations.declare(channel=channel)
                     with KombuConsumer(
                         channel, queues=[self._queue], on_message=self._on_reply, no_ack=True
                     ):

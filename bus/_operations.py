@@ -131,7 +131,9 @@ class OperationServer:
                 channel,
                 queues=[self._queue],
                 on_message=on_message,
-                prefetch_count=self._concurrency,
+                # More than the workers take at once: requests queue in the pool while the
+                # acks of finished ones wait for this thread's next turn.
+                prefetch_count=self._concurrency * 4,
                 no_ack=False,
             )
             with consumer:
@@ -143,7 +145,7 @@ class OperationServer:
                 )
                 while not (stop.is_set() and not inflight):
                     try:
-                        connection.drain_events(timeout=0.02 if inflight else 0.5)
+                        connection.drain_events(timeout=0.002 if inflight else 0.5)
                     except TimeoutError:
                         connection.heartbeat_check()
                     while not self._done.empty():

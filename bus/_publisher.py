@@ -46,8 +46,10 @@ class Publisher:
         max_message_bytes: int = 1_048_576,
         confirm_timeout: float = 30.0,
         connect_timeout: float = 30.0,
+        confirm: bool = True,
     ) -> None:
         self._url = url
+        self._confirm = confirm
         self._topology = topology
         self._registry = registry
         self._journal = journal
@@ -198,7 +200,7 @@ class Publisher:
         except _recoverable_errors(connection) as exc:
             connection.release()
             raise _ConnectionLost(messages) from exc
-        self._confirms = hasattr(channel, "confirm_select")
+        self._confirms = self._confirm and hasattr(channel, "confirm_select")
         if self._confirms:
             channel.confirm_select()
             channel.events["basic_ack"].add(self._on_ack)

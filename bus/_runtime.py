@@ -68,8 +68,12 @@ class Bus:
 
     # -- publishing -----------------------------------------------------------------------
 
-    def publisher(self) -> Publisher:
-        """A new publisher with its own connection, for one thread."""
+    def publisher(self, *, confirm: bool = True) -> Publisher:
+        """A new publisher with its own connection, for one thread.
+
+        `confirm=False` only for messages whose loss the receiver notices by itself (a
+        request and reply of a waiting call, which times out): it saves a broker round trip.
+        """
         return Publisher(
             self.settings.broker,
             self.topology,
@@ -77,6 +81,7 @@ class Bus:
             journal=self.journal,
             max_message_bytes=self.settings.max_message_bytes,
             confirm_timeout=self.settings.publish_confirm_timeout,
+            confirm=confirm,
         )
 
     def publish(self, *envelopes: Envelope) -> None:
@@ -98,7 +103,7 @@ class Bus:
             url=self.settings.broker,
             topology=self.topology,
             registry=self.registry,
-            publisher_factory=self.publisher,
+            publisher_factory=lambda: self.publisher(confirm=False),
             journal=self.journal,
             replies=self.replies,
             concurrency=concurrency,
@@ -129,7 +134,7 @@ class Bus:
                     self.topology,
                     self.registry,
                     self.catalog,
-                    self.publisher(),
+                    self.publisher(confirm=False),
                 )
         return self._caller.call(
             name, data, timeout=timeout, subject=subject, correlationid=correlationid

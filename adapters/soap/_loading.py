@@ -212,6 +212,12 @@ def _config_error(name: str, wsdl: str, exc: Exception, warned: list[str]) -> Ad
         )
     if isinstance(exc, XMLSyntaxError):
         return AdapterConfigError(f"{prefix} is not well-formed XML ({exc}); fix the file")
+    if isinstance(exc, requests.RequestException):
+        return AdapterConfigError(
+            f"{prefix} could not be fetched ({type(exc).__name__}: {exc}). Is the service up? "
+            "Vendor the WSDL so civicbus starts while the legacy system is down (`wsdl: "
+            "./service.wsdl` with `endpoint: <its URL>`), or set cache_dir to keep a copy"
+        )
     hint = f" zeep warned: {'; '.join(warned)}." if warned else ""
     return AdapterConfigError(
         f"{prefix} cannot be loaded: {type(exc).__name__}: {exc}.{hint} Fix the WSDL (or a "

@@ -7,6 +7,8 @@ SQLite is the laptop default and PostgreSQL the production one; the differences 
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -73,7 +75,7 @@ def _configure_sqlite(engine: sa.Engine, *, busy_timeout: float, begin: SqliteBe
         try:
             # busy_timeout first: switching to WAL itself needs a lock another process may hold.
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _switch_to_wal(cursor, busy_timeout)
             cursor.execute("PRAGMA synchronous = NORMAL")
         finally:
             cursor.close()
@@ -81,3 +83,20 @@ def _configure_sqlite(engine: sa.Engine, *, busy_timeout: float, begin: SqliteBe
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
         connection.exec_driver_sql(f"BEGIN {begin}")
+
+
+def _switch_to_wal(cursor: Any, busy_timeout: float) -> None:
+    # Leaving rollback-journal mode needs an exclusive lock, and SQLite answers "database is
+    # locked" at once, without its busy handler, while another connection writes (several
+    # processes creating the same new database). Once in WAL the pragma is a no-op.
+    deadline = time.monotonic() + busy_timeout
+    delay = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)

@@ -225,8 +225,11 @@ class Misbehaviour:
         self._soap11, self._soap12 = soap11, soap12
         self.xxe_target = xxe_target
         self.requests = requests
+        self.delay = 0.0  # seconds every request waits: a legacy system under strain
 
     def __call__(self, environ: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
+        if self.delay:
+            time.sleep(self.delay)
         body = b""
         if environ.get("REQUEST_METHOD") == "POST":
             body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
@@ -265,23 +268,51 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class RunningRegister:
-    """A population register serving in a background thread."""
+    """A population register serving in a background thread, with switches to break it
+    (`make_slow`, `make_unreachable`, `make_healthy`: the adapter contract kit's hooks)."""
 
     def __init__(self, httpd: _ThreadingServer, app: Misbehaviour) -> None:
-        self._httpd = httpd
+        self._httpd: _ThreadingServer | None = None
         self.app = app
         self.requests = app.requests
+        self.host: str = httpd.server_address[0]
         self.port: int = httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/"
+        self._serve(httpd)
+
+    def _serve(self, httpd: _ThreadingServer) -> None:
+        self._httpd = httpd
         self._thread = threading.Thread(
             target=httpd.serve_forever, name="population-register", daemon=True
         )
         self._thread.start()
 
     def stop(self) -> None:
+        if self._httpd is None:
+            return
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
+        self._httpd = None
+
+    def make_slow(self, delay: float) -> None:
+        self.app.delay = delay
+
+    def make_unreachable(self) -> None:
+        self.stop()  # the port refuses connections until make_healthy
+
+    def make_healthy(self) -> None:
+        self.app.delay = 0.0
+        if self._httpd is None:
+            self._serve(
+                make_server(
+                    self.host,
+                    self.port,
+                    self.app,
+                    server_class=_ThreadingServer,
+                    handler_class=_QuietHandler,
+                )
+            )
 
 
 def start_population_register(
