@@ -5,6 +5,7 @@ contract test kit every kind's tests subclass.
 """
 
 from adapters._base import Adapter, Health
+from adapters._breaker import BreakerState
 from adapters._config import AdapterConfig, BreakerPolicy, RetryPolicy
 from adapters._errors import (
     AdapterConfigError,
@@ -17,7 +18,7 @@ from adapters._errors import (
     UnknownAdapterKind,
     UnknownOperation,
 )
-from adapters._guard import BreakerState, Guard
+from adapters._guard import Guard
 from adapters._host import AdapterHost, AdapterStatus
 from adapters._operation import CallContext, Emit, Invoke, Operation, Source, kebab_case
 from adapters._registry import (

@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Literal, cast
 
-import pybreaker
 import structlog
 from pydantic import BaseModel
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from adapters._breaker import BreakerOpen, BreakerState, CircuitBreaker
 from adapters._config import AdapterConfig
 from adapters._errors import AdapterError, CircuitOpen, LegacyTimeout, LegacyUnavailable
 from adapters._operation import CallContext, Operation
 
 log = structlog.get_logger("civicbus.adapter")
-
-BreakerState = Literal["closed", "open", "half-open"]
 
 
 class Guard:
@@ -33,18 +30,14 @@ class Guard:
         self.adapter = adapter
         self._config = config
         self._slots = threading.BoundedSemaphore(config.concurrency)
-        self._breaker = pybreaker.CircuitBreaker(
-            fail_max=config.breaker.failure_threshold,
-            reset_timeout=config.breaker.reset_timeout,
-            exclude=[lambda exc: not _counts_against_system(exc)],
-            throw_new_error_on_trip=False,
-            name=adapter,
+        self._breaker = CircuitBreaker(
+            config.breaker.failure_threshold, config.breaker.reset_timeout
         )
         self.last_error: str | None = None
 
     @property
     def state(self) -> BreakerState:
-        return cast(BreakerState, self._breaker.current_state)
+        return self._breaker.state
 
     def call(self, operation: Operation, request: BaseModel, context: CallContext) -> BaseModel:
         """Invoke `operation` within the adapter's protections, retrying what may pass."""
@@ -78,28 +71,42 @@ class Guard:
                 sent=False,
             )
         try:
-            started = time.perf_counter()
-            response: BaseModel = self._breaker.call(operation.invoke, request, context)
-        except pybreaker.CircuitBreakerError as exc:
-            raise CircuitOpen(
-                f"{self.adapter}: the circuit is open after repeated failures "
-                f"({self.last_error}); calls fail fast for up to "
-                f"{self._config.breaker.reset_timeout}s, then one probe is let through",
-                retry_after=self._config.breaker.reset_timeout,
-            ) from exc
-        except AdapterError as exc:
-            self.last_error = f"{exc.code}: {exc.message}"
-            log.warning(
-                "legacy_call_failed",
-                adapter=self.adapter,
-                operation=operation.name,
-                error_code=exc.code,
-                retryable=exc.retryable,
-                breaker=self.state,
-            )
-            raise
+            return self._through_breaker(operation, request, context)
         finally:
             self._slots.release()
+
+    def _through_breaker(
+        self, operation: Operation, request: BaseModel, context: CallContext
+    ) -> BaseModel:
+        try:
+            self._breaker.admit()
+        except BreakerOpen as exc:
+            raise CircuitOpen(
+                f"{self.adapter}: the circuit is open after repeated failures "
+                f"({self.last_error}); calls fail fast for {exc.retry_after:.1f}s more, "
+                "then one probe is let through",
+                retry_after=exc.retry_after,
+            ) from exc
+        started = time.perf_counter()
+        try:
+            response = operation.invoke(request, context)
+        except Exception as exc:
+            if _counts_against_system(exc):
+                self._breaker.failed()
+            else:
+                self._breaker.succeeded()  # it answered about the request: the system works
+            if isinstance(exc, AdapterError):
+                self.last_error = f"{exc.code}: {exc.message}"
+                log.warning(
+                    "legacy_call_failed",
+                    adapter=self.adapter,
+                    operation=operation.name,
+                    error_code=exc.code,
+                    retryable=exc.retryable,
+                    breaker=self.state,
+                )
+            raise
+        self._breaker.succeeded()
         log.debug(
             "legacy_call",
             adapter=self.adapter,

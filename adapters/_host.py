@@ -11,7 +11,8 @@ import structlog
 from pydantic import BaseModel
 
 from adapters._base import Adapter, Health
-from adapters._guard import BreakerState, Guard
+from adapters._breaker import BreakerState
+from adapters._guard import Guard
 from adapters._operation import CallContext, Operation, Source
 from adapters._registry import build_adapter
 from bus import Bus, OperationEntry, ServedOperation

@@ -145,7 +145,9 @@ class OperationServer:
                 )
                 while not (stop.is_set() and not inflight):
                     try:
-                        connection.drain_events(timeout=0.002 if inflight else 0.5)
+                        # Acks may lag (the prefetch keeps requests coming); polling often
+                        # would only burn the CPU the workers need.
+                        connection.drain_events(timeout=0.05 if inflight else 0.5)
                     except TimeoutError:
                         connection.heartbeat_check()
                     while not self._done.empty():

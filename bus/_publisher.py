@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+import amqp
 import structlog
 from kombu import Connection, Producer
 from kombu.exceptions import OperationalError as KombuOperationalError
@@ -59,6 +60,7 @@ class Publisher:
         self._connection: Connection | None = None
         self._producer: Producer | None = None
         self._confirms = False
+        self._amqp_channel: amqp.Channel | None = None
         self._next_tag = 1
         self._pending: dict[int, Outgoing] = {}
         self._nacked: list[Outgoing] = []
@@ -146,17 +148,7 @@ class Publisher:
             for message in messages:
                 self._pending[self._next_tag] = message
                 self._next_tag += 1
-                producer.publish(
-                    message.body,
-                    exchange=message.exchange,
-                    routing_key=message.routing_key,
-                    headers=message.headers,
-                    content_type=CLOUDEVENTS_JSON,
-                    content_encoding="utf-8",
-                    delivery_mode=2 if message.persistent else 1,
-                    retry=False,
-                    **message.properties,
-                )
+                self._publish_one(producer, message)
                 sent += 1
             if self._confirms:
                 self._wait_for_confirms()
@@ -173,6 +165,36 @@ class Publisher:
                 f"the broker refused {len(nacked)} message(s) (basic.nack); they were not "
                 "published: check the broker's logs for disk or memory alarms and publish again"
             )
+
+    def _publish_one(self, producer: Producer, message: Outgoing) -> None:
+        delivery_mode = 2 if message.persistent else 1
+        if self._amqp_channel is not None:
+            # Straight onto py-amqp's channel: kombu's Producer re-derives serialisation and
+            # compression for every message, which the body (already JSON bytes) never needs.
+            self._amqp_channel.basic_publish(
+                amqp.Message(
+                    message.body,
+                    content_type=CLOUDEVENTS_JSON,
+                    content_encoding="utf-8",
+                    delivery_mode=delivery_mode,
+                    application_headers=message.headers,
+                    **message.properties,
+                ),
+                exchange=message.exchange,
+                routing_key=message.routing_key,
+            )
+            return
+        producer.publish(
+            message.body,
+            exchange=message.exchange,
+            routing_key=message.routing_key,
+            headers=message.headers,
+            content_type=CLOUDEVENTS_JSON,
+            content_encoding="utf-8",
+            delivery_mode=delivery_mode,
+            retry=False,
+            **message.properties,
+        )
 
     def _wait_for_confirms(self) -> None:
         assert self._connection is not None
@@ -200,7 +222,9 @@ class Publisher:
         except _recoverable_errors(connection) as exc:
             connection.release()
             raise _ConnectionLost(messages) from exc
-        self._confirms = self._confirm and hasattr(channel, "confirm_select")
+        is_amqp = hasattr(channel, "confirm_select")
+        self._amqp_channel = channel if is_amqp else None
+        self._confirms = self._confirm and is_amqp
         if self._confirms:
             channel.confirm_select()
             channel.events["basic_ack"].add(self._on_ack)

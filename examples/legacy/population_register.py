@@ -331,8 +331,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8123)
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="seconds every request takes, as a busy legacy system's would",
+    )
     args = parser.parse_args()
     running, url = start_population_register(args.port, host=args.host)
+    running.make_slow(args.latency)
     print(f"population register at {url} (WSDL {url}?wsdl); Ctrl-C stops it")
     try:
         threading.Event().wait()
