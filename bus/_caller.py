@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from bus._catalog import Catalog
 from bus._publisher import Publisher
+from bus._reconnect import serve_until_stopped
 from bus._topology import Topology
 from bus._wire import Outgoing, envelope_properties
 from schemas import OPERATION_ERROR_TYPE, Envelope, InvalidMessage, OperationError, SchemaRegistry
@@ -136,29 +137,26 @@ class Caller:
     # -- the reply reader -----------------------------------------------------------------
 
     def _read_replies(self) -> None:
-        delay = 0.2
-        while not self._stop.is_set():
-            try:
-                with Connection(self._url, connect_timeout=5, heartbeat=20) as connection:
-                    connection.ensure_connection(max_retries=1)
-                    channel = connection.channel()
-                    # Requests may go out before any adapter declared the exchange.
-                    self._topology.operations.declare(channel=channel)
-                    with KombuConsumer(
-                        channel, queues=[self._queue], on_message=self._on_reply, no_ack=True
-                    ):
-                        self._ready.set()
-                        delay = 0.2
-                        while not self._stop.is_set():
-                            try:
-                                connection.drain_events(timeout=0.5)
-                            except TimeoutError:
-                                connection.heartbeat_check()
-            except Exception as exc:
-                self._ready.clear()
-                log.warning("caller_reconnecting", error=str(exc), retry_in_s=delay)
-                self._stop.wait(delay)
-                delay = min(delay * 2, 5.0)
+        # Calls waiting while the connection is down time out; later ones use the new one.
+        serve_until_stopped(
+            self._read_connected, self._stop, self._ready, event="caller_reconnecting"
+        )
+
+    def _read_connected(self) -> None:
+        with Connection(self._url, connect_timeout=5, heartbeat=20) as connection:
+            connection.ensure_connection(max_retries=1)
+            channel = connection.channel()
+            # Requests may go out before any adapter declared the exchange.
+            self._topology.operations.declare(channel=channel)
+            with KombuConsumer(
+                channel, queues=[self._queue], on_message=self._on_reply, no_ack=True
+            ):
+                self._ready.set()
+                while not self._stop.is_set():
+                    try:
+                        connection.drain_events(timeout=0.5)
+                    except TimeoutError:
+                        connection.heartbeat_check()
 
     def _on_reply(self, message: Message) -> None:
         body = message.body.encode() if isinstance(message.body, str) else bytes(message.body)

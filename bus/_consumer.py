@@ -17,6 +17,7 @@ from kombu import Consumer as KombuConsumer
 
 from bus._errors import BrokerUnavailable
 from bus._processing import Processor
+from bus._reconnect import serve_until_stopped
 
 if TYPE_CHECKING:
     from kombu.message import Message
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 log = structlog.get_logger("civicbus.consumer")
 
 _POLL_SECONDS = 0.5
-_BACKOFF_MAX = 5.0
 _BATCH_MAX = 100
 
 
@@ -71,25 +71,19 @@ class Consumer:
             connection.release()
 
     def run(self, stop: threading.Event) -> None:
-        delay = 0.2
-        while not stop.is_set():
-            try:
-                self._run_connected(stop)
-                delay = 0.2
-            except Exception as exc:
-                self.ready.clear()
-                self.reconnects += 1
-                log.warning(
-                    "consumer_reconnecting",
-                    consumer=self.name,
-                    error=str(exc),
-                    error_type=type(exc).__name__,
-                    retry_in_s=delay,
-                )
-                stop.wait(delay)
-                delay = min(delay * 2, _BACKOFF_MAX)
+        serve_until_stopped(
+            lambda: self._run_connected(stop),
+            stop,
+            self.ready,
+            event="consumer_reconnecting",
+            on_failure=self._count_reconnect,
+            consumer=self.name,
+        )
         self._processor.close()
         log.info("consumer_stopped", consumer=self.name)
+
+    def _count_reconnect(self) -> None:
+        self.reconnects += 1
 
     def _run_connected(self, stop: threading.Event) -> None:
         self._batch = []  # what a lost connection delivered comes again from the broker

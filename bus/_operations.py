@@ -27,6 +27,7 @@ from bus._catalog import OperationEntry
 from bus._journal import Hop, Journal
 from bus._logging import bind_message
 from bus._publisher import Publisher
+from bus._reconnect import serve_until_stopped
 from bus._replies import ReplyStore
 from bus._topology import Topology
 from bus._wire import Outgoing, envelope_properties
@@ -95,25 +96,20 @@ class OperationServer:
             self._queue(connection.channel()).declare()
 
     def run(self, stop: threading.Event) -> None:
-        delay = 0.2
         with ThreadPoolExecutor(self._concurrency, thread_name_prefix=self.adapter) as pool:
-            while not stop.is_set():
-                try:
-                    self._serve(pool, stop)
-                    delay = 0.2
-                except Exception as exc:
-                    self.ready.clear()
-                    self.reconnects += 1
-                    log.warning(
-                        "operation_server_reconnecting",
-                        adapter=self.adapter,
-                        error=str(exc),
-                        retry_in_s=delay,
-                    )
-                    stop.wait(delay)
-                    delay = min(delay * 2, 5.0)
+            serve_until_stopped(
+                lambda: self._serve(pool, stop),
+                stop,
+                self.ready,
+                event="operation_server_reconnecting",
+                on_failure=self._count_reconnect,
+                adapter=self.adapter,
+            )
         for publisher in self._publishers:
             publisher.close()
+
+    def _count_reconnect(self) -> None:
+        self.reconnects += 1
 
     def _serve(self, pool: ThreadPoolExecutor, stop: threading.Event) -> None:
         inflight: set[int] = set()
