@@ -7,6 +7,7 @@ contract test kit every kind's tests subclass.
 from adapters._base import Adapter, Health
 from adapters._breaker import BreakerState
 from adapters._config import AdapterConfig, BreakerPolicy, RetryPolicy
+from adapters._emitter import BusEmitter
 from adapters._errors import (
     AdapterConfigError,
     AdapterError,
@@ -20,7 +21,15 @@ from adapters._errors import (
 )
 from adapters._guard import Guard
 from adapters._host import AdapterHost, AdapterStatus
-from adapters._operation import CallContext, Emit, Invoke, Operation, Source, kebab_case
+from adapters._operation import (
+    CallContext,
+    Emitter,
+    Invoke,
+    Operation,
+    Source,
+    SourceEvent,
+    kebab_case,
+)
 from adapters._registry import (
     ENTRY_POINT_GROUP,
     adapter_kind,
@@ -40,9 +49,10 @@ __all__ = [
     "AdapterStatus",
     "BreakerPolicy",
     "BreakerState",
+    "BusEmitter",
     "CallContext",
     "CircuitOpen",
-    "Emit",
+    "Emitter",
     "Guard",
     "Health",
     "InvalidRequest",
@@ -54,6 +64,7 @@ __all__ = [
     "RetryPolicy",
     "ScaffoldError",
     "Source",
+    "SourceEvent",
     "UnknownAdapterKind",
     "UnknownOperation",
     "adapter_kind",

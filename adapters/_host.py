@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from adapters._base import Adapter, Health
 from adapters._breaker import BreakerState
+from adapters._emitter import BusEmitter
 from adapters._guard import Guard
 from adapters._operation import CallContext, Operation, Source
 from adapters._registry import build_adapter
@@ -144,17 +145,21 @@ class AdapterHost:
                 version=1,
                 description=source.description or None,
             )
-        publisher = self._bus.publisher()
-        origin = f"civicbus://adapter/{adapter.name}/{source.name}"
-
-        def emit(payload: BaseModel, subject: str | None) -> None:
-            publisher.publish(registry.envelope(payload, source=origin, subject=subject))
+        emitter = BusEmitter(self._bus, adapter.name, source.name, source.event_type)
 
         def run() -> None:
             try:
-                source.run(emit, self._bus.stopping)
+                source.run(emitter, self._bus.stopping)
+            except Exception as exc:
+                log.error(
+                    "source_failed",
+                    adapter=adapter.name,
+                    source=source.name,
+                    error=str(exc),
+                    error_type=type(exc).__name__,
+                )
             finally:
-                publisher.close()
+                emitter.close()
 
         thread = threading.Thread(
             target=run, name=f"source-{adapter.name}-{source.name}", daemon=True

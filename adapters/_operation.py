@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -47,22 +47,48 @@ class Operation:
             )
 
 
-Emit = Callable[[BaseModel, str | None], None]  # (payload, subject)
+@dataclass(frozen=True)
+class SourceEvent:
+    """One change a source saw in a legacy system.
+
+    `key` identifies this change for good (a table's primary key and row version, a file's
+    hash and record number): a source that emits the same change again after a crash gives
+    the same key, the message gets the same id, and consumers drop the copy. `extensions` are
+    extra CloudEvents attributes (lower-case names), e.g. `recordnumber`.
+    """
+
+    payload: BaseModel
+    key: str
+    subject: str | None = None
+    correlationid: str | None = None
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+
+class Emitter(Protocol):
+    """How a source hands its events to the bus."""
+
+    def emit(self, events: Sequence[SourceEvent]) -> None:
+        """Publish `events` in order; returns once the broker holds every one of them, so the
+        source may then commit its own progress (a watermark, a file offset)."""
+
+    def reject(self, record: bytes, *, reason: str, detail: dict[str, Any]) -> None:
+        """Dead-letter a record that cannot become an event (bad data), with why and where
+        (a line number, a key); returns once the dead letter is on the broker."""
 
 
 @dataclass(frozen=True)
 class Source:
     """A stream of events from a legacy system (a changed row, a dropped file).
 
-    `run(emit, stop)` blocks until `stop` is set and calls `emit(payload, subject)` for each
-    event; emit returns once the bus holds the event, so a source commits its own progress
-    (a watermark, a file offset) only after emit returned.
+    `run(emitter, stop)` blocks until `stop` is set, handing events to `emitter.emit` and
+    committing its progress only after emit returned: nothing is lost in a crash, and what is
+    emitted twice carries the same key.
     """
 
     name: str
     event: type[BaseModel]
     event_type: str
-    run: Callable[[Emit, threading.Event], None]
+    run: Callable[[Emitter, threading.Event], None]
     description: str = ""
 
 

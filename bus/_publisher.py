@@ -72,9 +72,15 @@ class Publisher:
         PublishError (the broker did not take it)."""
         self.publish_many([envelope])
 
-    def publish_many(self, envelopes: Iterable[Envelope], *, window: int = 1000) -> int:
-        """Validate every envelope first, then publish them in confirmed batches of `window`."""
-        batch = [self._prepare(envelope) for envelope in envelopes]
+    def publish_many(
+        self, envelopes: Iterable[Envelope], *, window: int = 1000, validated: bool = False
+    ) -> int:
+        """Validate every envelope first, then publish them in confirmed batches of `window`.
+
+        `validated=True` skips the schema check for envelopes built from payload models
+        (`registry.envelope`), which were validated when the model was made.
+        """
+        batch = [self._prepare(envelope, validated=validated) for envelope in envelopes]
         for start in range(0, len(batch), window):
             self.send(batch[start : start + window])
         return len(batch)
@@ -128,8 +134,8 @@ class Publisher:
 
     # -- internals ------------------------------------------------------------------------
 
-    def _prepare(self, envelope: Envelope) -> Outgoing:
-        if self._registry is not None:
+    def _prepare(self, envelope: Envelope, *, validated: bool = False) -> Outgoing:
+        if self._registry is not None and not validated:
             self._registry.validate(envelope)
         body = envelope.to_json()
         if len(body) > self._max_bytes:
