@@ -50,7 +50,8 @@ def configure_logging(
     adapters have added their types. Calling it again replaces the earlier set-up.
     """
     _Masking.registry = registry
-    settings = settings if settings is not None else Settings()
+    # Plain defaults: the environment and config file are only read through load_settings.
+    settings = settings if settings is not None else Settings.model_construct()
     out = stream if stream is not None else sys.stderr
     level = logging.getLevelNamesMapping()[settings.log_level.upper()]
     as_json = settings.log_format == "json" or (

@@ -5,6 +5,7 @@ Command modules import `app` from here and register themselves on it; `bus.cli` 
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -17,11 +18,11 @@ from bus._settings import ConfigError, Settings, load_settings
 
 __all__ = ["CliState", "app", "cli_settings", "fail"]
 
-# Commands that diagnose a broken configuration themselves instead of refusing to start.
-CONFIG_TOLERANT_COMMANDS = frozenset({"doctor"})
-
 # Exit code for "the invocation or its configuration is wrong", as click uses for usage errors.
 EXIT_USAGE = 2
+
+# Commands that diagnose a broken configuration themselves instead of refusing to start.
+CONFIG_TOLERANT_COMMANDS = frozenset({"doctor"})
 
 app = typer.Typer(
     name="civicbus",
@@ -63,6 +64,7 @@ def cli_settings(ctx: typer.Context) -> Settings:
             state.settings = load_settings(state.config)
         except ConfigError as exc:
             fail(str(exc))
+        configure_logging(state.settings)
     return state.settings
 
 
@@ -99,8 +101,10 @@ def _main(
     ] = False,
 ) -> None:
     ctx.obj = CliState(config=config)
-    if ctx.invoked_subcommand in CONFIG_TOLERANT_COMMANDS:
-        configure_logging()
-        return
+    configure_logging()
+    # The callback runs before the command parses its own options, and Typer does not hand
+    # it the rest of the command line, so `--help` is looked for in argv.
+    if ctx.invoked_subcommand in CONFIG_TOLERANT_COMMANDS or "--help" in sys.argv[1:]:
+        return  # doctor diagnoses a broken config itself; --help must work with one too
     # Fail fast: a typo in the config file is reported before any command starts work.
-    configure_logging(cli_settings(ctx))
+    cli_settings(ctx)
