@@ -7,10 +7,12 @@ from adapters.sql._config import FieldMapping, OperationConfig, SourceConfig, Sq
 from adapters.sql._mapping import UnreadableValue, coerce, payload_model, row_mapper
 from adapters.sql._operations import ProcedureResult, WriteResult, field_name
 from adapters.sql._poller import Poller
+from adapters.sql._query import CustomQuery
 from adapters.sql._schema import LegacySchema, check_config
 from adapters.sql._state import WatermarkStore
 
 __all__ = [
+    "CustomQuery",
     "FieldMapping",
     "LegacySchema",
     "OperationConfig",

@@ -12,11 +12,12 @@ import structlog
 from adapters._base import Adapter, Health
 from adapters._errors import AdapterConfigError
 from adapters._operation import Operation, Source
-from adapters.sql._config import SqlConfig
+from adapters.sql._config import SourceConfig, SqlConfig
 from adapters.sql._errors import database_message
 from adapters.sql._mapping import payload_model, row_mapper
 from adapters.sql._operations import OperationBuilder
 from adapters.sql._poller import Poller
+from adapters.sql._query import CustomQuery
 from adapters.sql._schema import LegacySchema, check_config
 from adapters.sql._state import WatermarkStore
 
@@ -62,6 +63,7 @@ class SqlAdapter(Adapter[SqlConfig]):
         self._operations: list[Operation] = []
         self._sources: list[Source] = []
         self._store: WatermarkStore | None = None
+        self._probe: sa.Executable = sa.text("SELECT 1")
 
     def start(self) -> None:
         # Reflection needs the database: an unreachable one is a start-up error, since the
@@ -82,26 +84,32 @@ class SqlAdapter(Adapter[SqlConfig]):
         if self.config.sources:
             self._store = WatermarkStore(self.config.state_url)
         self._sources = [self._source(schema, s) for s in self.config.sources]
+        self._probe = _health_probe(schema, self.config)
         log.info("sql_adapter_started", adapter=self.name, backend=self.engine.dialect.name)
 
-    def _source(self, schema: LegacySchema, config: Any) -> Source:
+    def _source(self, schema: LegacySchema, config: SourceConfig) -> Source:
         assert self._store is not None  # made above whenever there are sources
         model = payload_model(config)
+        table, query = None, None
+        if config.strategy == "query":
+            query = CustomQuery(self.name, self.engine, config)
+            query.check()
+        else:
+            assert config.table is not None  # the config model requires it for this strategy
+            table = schema.table(config.table, where=f"source {config.name!r}")
         poller = Poller(
             adapter=self.name,
             engine=self.engine,
-            table=schema.table(config.table, where=f"source {config.name!r}"),
+            table=table,
             source=config,
             model=model,
             mapper=row_mapper(config),
             store=self._store,
+            query=query,
         )
+        what = f"Changes of {config.table}" if table is not None else "Rows of a custom query"
         return Source(
-            config.name,
-            model,
-            config.event_type,
-            poller.run,
-            f"Changes of {config.table} ({config.strategy}).",
+            config.name, model, config.event_type, poller.run, f"{what} ({config.strategy})."
         )
 
     def stop(self) -> None:
@@ -112,7 +120,7 @@ class SqlAdapter(Adapter[SqlConfig]):
     def health(self) -> Health:
         try:
             with self.engine.connect() as connection:
-                connection.execute(sa.text("SELECT 1"))
+                connection.execute(self._probe)
         except sa.exc.DBAPIError as exc:
             return Health(ok=False, detail=f"database did not answer: {database_message(exc)}")
         return Health(ok=True, detail=f"{self.engine.dialect.name} answered")
@@ -122,3 +130,15 @@ class SqlAdapter(Adapter[SqlConfig]):
 
     def sources(self) -> list[Source]:
         return list(self._sources)
+
+
+def _health_probe(schema: LegacySchema, config: SqlConfig) -> sa.Executable:
+    """A read of one table the adapter uses, returning no row: healthy means the tables
+    answer within the timeout, not only the server (a table locked by a long legacy job
+    makes every poll and call wait, so health says so)."""
+    names = [s.table for s in config.sources] + [o.table for o in config.operations]
+    name = next((n for n in names if n), None)
+    if name is None:
+        return sa.text("SELECT 1")
+    table = schema.table(name, where="health probe")
+    return sa.select(sa.literal(1)).select_from(table).where(sa.false())

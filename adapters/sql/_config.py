@@ -44,8 +44,8 @@ class SourceConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
-    strategy: Literal["watermark", "outbox"] = "watermark"
-    table: str
+    strategy: Literal["watermark", "outbox", "query"] = "watermark"
+    table: str | None = Field(None, description="watermark/outbox: the polled table or view.")
     event_type: str = Field(pattern=r"^[a-z0-9]+(\.[a-z0-9_]+)+$")
     fields: list[FieldMapping] = Field(min_length=1)
     mapping: str | None = Field(
@@ -72,9 +72,44 @@ class SourceConfig(BaseModel):
     pending_value: str | None = Field(
         "N", description="Outbox: value of processed_column on rows still to publish."
     )
+    # query strategy: the integrator's own SELECT and what marks a row done
+    query: str | None = Field(
+        None,
+        description=(
+            "Query: a SELECT returning the rows still to publish, in publishing order; values "
+            "only as :named parameters from `query_params`. It must no longer return a row "
+            "once `on_consume` (or `on_failure`) ran for it."
+        ),
+    )
+    query_params: dict[str, str | int | float | bool | None] = Field(
+        default_factory=dict, description="Query: values bound to the SELECT's :parameters."
+    )
+    on_consume: str | None = Field(
+        None,
+        description=(
+            "Query: statement run per row after the broker confirmed its event, with the row's "
+            "columns as :parameters (e.g. UPDATE ... SET DONE = 'Y' WHERE ID = :ID)."
+        ),
+    )
+    on_failure: str | None = Field(
+        None,
+        description=(
+            "Query: statement run per row that could not become an event and was "
+            "dead-lettered, with the row's columns and :error bound; default `on_consume`."
+        ),
+    )
 
     @model_validator(mode="after")
     def _strategy_needs(self) -> SourceConfig:
+        if self.strategy == "query":
+            if not (self.query and self.on_consume):
+                raise ValueError(
+                    f"source {self.name!r} uses the query strategy; give `query` (the SELECT "
+                    "of rows to publish) and `on_consume` (the statement marking one done)"
+                )
+            return self
+        if not self.table:
+            raise ValueError(f"source {self.name!r} ({self.strategy}) needs a `table`")
         if self.strategy == "watermark" and not self.watermark:
             raise ValueError(
                 f"source {self.name!r} uses the watermark strategy but names no `watermark` "

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 
 from adapters._errors import LegacyFault, LegacyTimeout, LegacyUnavailable
 
-# PostgreSQL's query_canceled: statement_timeout ran out.
-_PG_CANCELED = "57014"
+# PostgreSQL's query_canceled (statement_timeout ran out) and lock_not_available
+# (lock_timeout ran out waiting for a lock a legacy job holds): both a timeout, retried.
+_PG_TIMED_OUT = ("57014", "55P03")
 
 
 def database_message(exc: sa.exc.DBAPIError) -> str:
@@ -32,7 +33,7 @@ def translated(adapter: str, what: str) -> Iterator[None]:
             detail={"statement": exc.statement},
         ) from exc
     except sa.exc.OperationalError as exc:
-        if getattr(exc.orig, "sqlstate", None) == _PG_CANCELED:
+        if getattr(exc.orig, "sqlstate", None) in _PG_TIMED_OUT:
             raise LegacyTimeout(
                 f"{adapter}: {what} ran past the adapter's timeout and was cancelled; raise "
                 "`timeout` if the database is slow by nature",

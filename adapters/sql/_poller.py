@@ -1,5 +1,7 @@
-"""Polling change capture: read rows past the saved position (watermark strategy) or rows
-still pending in the legacy system's outbox, emit them, and only then commit the progress.
+"""Polling change capture: read rows past the saved position (watermark strategy), rows
+still pending in the legacy system's outbox, or the rows of the integrator's own query, emit
+them, and only then commit the progress (save the watermark, mark or delete the outbox rows,
+run the query's on_consume / on_failure statements).
 
 A crash between emit and commit re-emits the same rows with the same keys, so consumers drop
 the copies by message id: nothing is lost, nothing is handled twice.
@@ -19,7 +21,9 @@ from pydantic import BaseModel, ValidationError
 from adapters._operation import Emitter, SourceEvent
 from adapters.sql._config import SourceConfig
 from adapters.sql._mapping import RowMapper, UnreadableValue
+from adapters.sql._query import CustomQuery
 from adapters.sql._state import Position, WatermarkStore
+from bus import PublishError
 
 log = structlog.get_logger("civicbus.adapter.sql")
 
@@ -35,11 +39,12 @@ class Poller:
         *,
         adapter: str,
         engine: sa.Engine,
-        table: sa.Table,
+        table: sa.Table | None,
         source: SourceConfig,
         model: type[BaseModel],
         mapper: RowMapper,
         store: WatermarkStore,
+        query: CustomQuery | None = None,
     ) -> None:
         self._adapter = adapter
         self._engine = engine
@@ -48,7 +53,10 @@ class Poller:
         self._model = model
         self._mapper = mapper
         self._store = store
-        self._order = [table.columns[name] for name in source.watermark]
+        self._query = query
+        self._order = [] if table is None else [table.columns[n] for n in source.watermark]
+        # Keys begin with the table, or the source's name for a query over any tables.
+        self._prefix = table.name if table is not None else source.name
         self._position: Position | None = None
         self._loaded = False
 
@@ -57,16 +65,17 @@ class Poller:
         while not stop.is_set():
             try:
                 emitted = self.poll(emitter, stop)
-            except sa.exc.DBAPIError as exc:
-                # Lost connections and lock timeouts pass; the pool's pre-ping replaces the
-                # dead connection on the next poll, and the position was not moved.
+            except (sa.exc.DBAPIError, PublishError) as exc:
+                # Lost connections, lock timeouts and a broker that did not confirm pass; the
+                # pool's pre-ping replaces a dead connection on the next poll, and nothing was
+                # committed, so the same rows come again under the same keys.
                 failures += 1
                 wait = min(_MAX_BACKOFF, self._source.poll_interval * failures)
                 log.warning(
                     "source_poll_failed",
                     adapter=self._adapter,
                     source=self._source.name,
-                    error=str(exc.orig or exc).strip()[:500],
+                    error=str(getattr(exc, "orig", None) or exc).strip()[:500],
                     retry_in=wait,
                 )
                 stop.wait(wait)
@@ -87,14 +96,18 @@ class Poller:
             rows = self._fetch(limit)
             if not rows:
                 break
-            emitter.emit(self._events(rows, emitter))
-            self._commit(rows)
+            events, failed = self._events(rows, emitter)
+            emitter.emit(events)
+            self._commit(rows, failed)
             total += len(rows)
             if len(rows) < limit:
                 break
         return total
 
     def _fetch(self, limit: int) -> list[Mapping[str, Any]]:
+        if self._query is not None:
+            return list(self._query.fetch(limit))
+        assert self._table is not None  # every other strategy polls a table
         query = sa.select(self._table).order_by(*self._order).limit(limit)
         source = self._source
         if source.strategy == "outbox":
@@ -107,8 +120,10 @@ class Poller:
         with self._engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 
-    def _events(self, rows: Sequence[Mapping[str, Any]], emitter: Emitter) -> list[SourceEvent]:
-        events = []
+    def _events(
+        self, rows: Sequence[Mapping[str, Any]], emitter: Emitter
+    ) -> tuple[list[SourceEvent], list[tuple[Mapping[str, Any], str]]]:
+        events, failed = [], []
         for row in rows:
             key = self._key(row)
             try:
@@ -117,17 +132,18 @@ class Poller:
                 emitter.reject(
                     json.dumps(dict(row), default=str).encode(),
                     reason="unreadable_row",
-                    detail={"table": self._table.name, "key": key, "error": str(exc)[:2000]},
+                    detail={"table": self._prefix, "key": key, "error": str(exc)[:2000]},
                 )
                 log.warning("source_row_rejected", source=self._source.name, key=key)
+                failed.append((row, str(exc)))
                 continue
             events.append(SourceEvent(payload, key=key, subject=self._subject(row)))
-        return events
+        return events, failed
 
     def _key(self, row: Mapping[str, Any]) -> str:
         # table:pk:watermark names this change of this row for good, so a replay dedups.
         source = self._source
-        parts = [self._table.name, _joined(row, source.key)]
+        parts = [self._prefix, _joined(row, source.key)]
         if source.strategy == "watermark":
             parts.append(_joined(row, source.watermark))
         return ":".join(parts)
@@ -135,8 +151,17 @@ class Poller:
     def _subject(self, row: Mapping[str, Any]) -> str:
         return _joined(row, self._source.subject or self._source.key)
 
-    def _commit(self, rows: Sequence[Mapping[str, Any]]) -> None:
+    def _commit(
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        failed: Sequence[tuple[Mapping[str, Any], str]],
+    ) -> None:
         source = self._source
+        if self._query is not None:
+            failed_ids = {id(row) for row, _ in failed}
+            self._query.finish([r for r in rows if id(r) not in failed_ids], failed)
+            return
+        assert self._table is not None  # every other strategy polls a table
         if source.strategy == "watermark":
             position = tuple(rows[-1][name] for name in source.watermark)
             self._store.save(self._adapter, source.name, position)

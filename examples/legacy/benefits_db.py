@@ -17,7 +17,7 @@ import sqlalchemy as sa
 metadata = sa.MetaData()
 
 # MariaDB keeps this table in latin-1, as many old installations do.
-_LATIN1 = {"mysql_charset": "latin1", "mariadb_charset": "latin1"}
+_LATIN1: dict[str, Any] = {"mysql_charset": "latin1", "mariadb_charset": "latin1"}
 
 cases = sa.Table(
     "BEN_CASE",

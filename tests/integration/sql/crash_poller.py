@@ -1,5 +1,6 @@
 """A poller process that dies by SIGKILL right after its first batch is confirmed by the
-broker and before its watermark is committed: the worst moment for a crash."""
+broker and before its progress is committed (the watermark saved, the outbox rows marked):
+the worst moment for a crash."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import time
 from typing import Any
 
 from adapters import AdapterHost
-from adapters.sql import SqlAdapter, SqlConfig, WatermarkStore
+from adapters.sql import Poller, SqlAdapter, SqlConfig
 from bus import Bus, Settings
 
 
@@ -21,7 +22,7 @@ def die(*_: Any, **__: Any) -> None:
 
 def main() -> None:
     settings, config = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-    WatermarkStore.save = die  # type: ignore[method-assign]
+    Poller._commit = die  # type: ignore[method-assign]
     bus = Bus(Settings(**settings))
     host = AdapterHost(bus, [SqlAdapter("benefits", SqlConfig.model_validate(config))])
     host.start()

@@ -1,5 +1,6 @@
-"""The poller is SIGKILLed between publishing a batch and committing its watermark; after a
-restart no change is missing and the re-emitted copies are dropped by message id."""
+"""The poller is SIGKILLed between publishing a batch and committing its progress (watermark
+or outbox mark); after a restart no change is missing and the re-emitted copies are dropped by
+message id."""
 
 from __future__ import annotations
 
@@ -16,18 +17,20 @@ from adapters.sql import SqlAdapter, payload_model
 from bus import Bus, Delivery, Hop
 from examples.legacy.benefits_db import LegacyApplication
 from tests.integration._waiting import wait_for
-from tests.integration.sql._configs import sql_config
+from tests.integration.sql._configs import case_source, outbox_source, sql_config
 
 pytestmark = pytest.mark.timeout(120)
 
 
 @pytest.mark.parametrize("broker_url", ["rabbitmq"], indirect=True)
-def test_a_crash_before_the_watermark_commit_loses_nothing_and_repeats_nothing(
-    legacy: LegacyApplication, bus_factory: Callable[..., Bus], tmp_path: Path
+@pytest.mark.parametrize("strategy", ["watermark", "outbox"])
+def test_a_crash_before_the_progress_commit_loses_nothing_and_repeats_nothing(
+    legacy: LegacyApplication, bus_factory: Callable[..., Bus], tmp_path: Path, strategy: str
 ):
     for number in range(3):
         legacy.open_case(f"C{number}", f"client {number}")
-    config = sql_config(str(legacy.engine.url), tmp_path)
+    source = case_source() if strategy == "watermark" else outbox_source()
+    config = sql_config(str(legacy.engine.url), tmp_path, sources=[source])
     bus = bus_factory()
     # This process consumes before its own adapter starts, so it learns the event type first.
     bus.registry.register(payload_model(config.sources[0]), type="benefits.case.changed", version=1)

@@ -3,7 +3,8 @@ always bound, identifiers checked at start-up, database errors told apart."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from adapters import AdapterConfigError, CallContext, LegacyFault, Operation
+from adapters import AdapterConfigError, AdapterHost, CallContext, LegacyFault, Operation
 from adapters.sql import SqlAdapter
+from bus import Bus, OperationFailed
 from examples.legacy.benefits_db import LegacyApplication, households
 from tests.integration.sql._configs import sql_config
 
@@ -125,3 +127,29 @@ def test_an_update_sets_the_row_and_a_procedure_call_closes_the_case(
         adapter.stop()
 
     assert statuses == ["PA", "CL"]
+
+
+@pytest.mark.parametrize("broker_url", ["rabbitmq"], indirect=True)
+def test_a_constraint_violation_reaches_the_bus_caller_as_a_final_legacy_fault(
+    legacy: LegacyApplication, bus_factory: Callable[..., Bus], tmp_path: Path
+):
+    legacy.open_case("C1", "Ann")
+    config = sql_config(str(legacy.engine.url), tmp_path, sources=[], operations=OPERATIONS)
+    bus = bus_factory()
+    host = AdapterHost(bus, [SqlAdapter("benefits", config)])
+    host.start()
+    bus.start()
+    assert bus.wait_ready(30)
+    duplicate = {"case_no": "C1", "client_name": "Bob", "status": "OP", "start_dt": "",
+                 "chg_seq": 99}  # fmt: skip
+    try:
+        with pytest.raises(OperationFailed) as failed:
+            bus.call("benefits.open-case", duplicate, timeout=30)
+    finally:
+        host.stop()
+
+    error = failed.value.error
+    # The database's own words: "duplicate key" (PostgreSQL), "Duplicate entry" (MariaDB),
+    # "UNIQUE constraint failed" (SQLite).
+    database_said = re.search(r"duplicate|unique", error.message, re.IGNORECASE) is not None
+    assert (error.code, error.retryable, database_said) == ("legacy_fault", False, True)
