@@ -10,7 +10,7 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import bench_embedded, bench_rabbitmq, bench_soap, bench_sql
+from bench import bench_embedded, bench_filedrop, bench_rabbitmq, bench_soap, bench_sql
 from bus import Settings, configure_logging
 
 HERE = Path(__file__).resolve().parent
@@ -21,6 +21,7 @@ COMPARISONS = [
     ("embedded_msgs_per_s", "kombu_sqla_msgs_per_s", "embedded_vs_kombu_sqla", 10.0),
     ("soap_via_bus_rps", "soap_direct_rps", "soap_via_bus_vs_direct_rps", 0.8),
     ("sql_poll_rows_per_s", "sql_raw_rows_per_s", "sql_poll_vs_raw", 0.7),
+    ("file_ingest_rows_per_s", "file_raw_rows_per_s", "file_ingest_vs_raw", 0.6),
 ]
 # (figure, the most it may be)
 CEILINGS = [("soap_bus_overhead_p50_ms", 3.0), ("sql_change_latency_p99_ms", 1200.0)]
@@ -35,6 +36,7 @@ def main() -> int:
         ("rabbitmq", bench_rabbitmq),
         ("soap", bench_soap),
         ("sql", bench_sql),
+        ("filedrop", bench_filedrop),
     ):
         print(f"bench: running {name} ...", file=sys.stderr, flush=True)
         results.update(module.run())
