@@ -4,6 +4,7 @@ dead letters for records that cannot become events."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from schemas import Envelope
 
 # Ids of source events are derived from the source's own key for the change, so the same
 # change emitted again after a crash is the same message to every consumer.
+_EXTENSION_NAME = re.compile(r"[a-z0-9]{1,20}")
 _SOURCE_NAMESPACE = uuid.UUID("0b9f6f8e-5c0e-4a8c-9d64-2d1f3a0c7e51")
 
 
@@ -82,5 +84,12 @@ class BusEmitter:
             id=self.message_id(event.key),
         )
         if event.extensions:
-            envelope = Envelope.from_dict({**envelope.to_dict(), **event.extensions})
+            bad = [name for name in event.extensions if not _EXTENSION_NAME.fullmatch(name)]
+            if bad:
+                raise ValueError(
+                    f"{self._scope}: extension attribute names {bad} are not CloudEvents names "
+                    "(lower-case letters and digits, at most 20); rename them in the source"
+                )
+            # The payload and attributes were validated above; only the names are new.
+            envelope = envelope.model_copy(update=event.extensions)
         return envelope
