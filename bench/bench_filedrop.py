@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -122,8 +121,17 @@ def ingest(path: Path, *, journal: bool = True, url: str = RABBITMQ_URL) -> dict
         raise RuntimeError(f"ingest ended {outcome}; see the error/ report")
     return {
         "rows_per_s": rows / elapsed,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": _peak_rss_mb(),
     }
+
+
+def _peak_rss_mb() -> float:
+    # VmHWM belongs to this process's own memory map. getrusage's ru_maxrss would not do: Linux
+    # carries it across exec, so a child started by a big parent reports the parent's peak.
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status; peak memory cannot be measured here")
 
 
 def _ingest_in_child(path: Path, *, journal: bool = True) -> dict[str, float]:
