@@ -121,16 +121,21 @@ def test_sigkill_mid_stream_loses_nothing_and_handles_each_message_once(
     handled_before_restart = len(handled_rows(run.engine))
 
     second = start_consumer(run.settings)
+    dead_letter_queue = run.bus.topology.dead_letter_queue_name(CONSUMER)
+    # The poison messages sit behind the valid ones: wait for both before stopping.
     wait_for(
-        lambda: len(handled_rows(run.engine)) >= MESSAGES,
+        lambda: (
+            len(handled_rows(run.engine)) >= MESSAGES
+            and ready_in_queue(run.settings, dead_letter_queue) >= POISON
+        ),
         timeout=180,
-        what="every message to be handled after the restart",
+        what="every message handled or dead-lettered after the restart",
     )
     second.send_signal(signal.SIGTERM)
     assert second.wait(60) == 0, second.stderr.read().decode() if second.stderr else ""
 
     rows = handled_rows(run.engine)
-    letters = drain_queue(run.settings.broker, run.bus.topology.dead_letter_queue_name(CONSUMER))
+    letters = drain_queue(run.settings.broker, dead_letter_queue)
     ids = [message_id for message_id, _pid in rows]
     assert handled_before_restart < MESSAGES, "the kill must land mid-stream"
     assert {pid for _id, pid in rows} == {first.pid, second.pid}
