@@ -22,7 +22,7 @@ from bus._catalog import Catalog
 from bus._publisher import Publisher
 from bus._reconnect import serve_until_stopped
 from bus._topology import Topology
-from bus._wire import Outgoing, envelope_properties
+from bus._wire import Outgoing, envelope_properties, raw_body
 from schemas import OPERATION_ERROR_TYPE, Envelope, InvalidMessage, OperationError, SchemaRegistry
 
 log = structlog.get_logger("civicbus.caller")
@@ -159,7 +159,7 @@ class Caller:
                         connection.heartbeat_check()
 
     def _on_reply(self, message: Message) -> None:
-        body = message.body.encode() if isinstance(message.body, str) else bytes(message.body)
+        body = raw_body(message)
         try:
             reply = Envelope.from_json(body)
         except InvalidMessage as exc:

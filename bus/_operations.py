@@ -30,7 +30,7 @@ from bus._publisher import Publisher
 from bus._reconnect import serve_until_stopped
 from bus._replies import ReplyStore
 from bus._topology import Topology
-from bus._wire import Outgoing, envelope_properties
+from bus._wire import Outgoing, envelope_properties, raw_body
 from schemas import (
     OPERATION_ERROR_TYPE,
     Envelope,
@@ -165,7 +165,7 @@ class OperationServer:
 
     def _answer(self, message: Message) -> None:
         reply_to = message.properties.get("reply_to")
-        body = message.body.encode() if isinstance(message.body, str) else bytes(message.body)
+        body = raw_body(message)
         try:
             request = Envelope.from_json(body)
         except InvalidMessage as exc:

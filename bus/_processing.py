@@ -35,6 +35,7 @@ from bus._wire import (
     HEADER_ORIGINAL_ROUTING_KEY,
     HEADER_REASON,
     Outgoing,
+    raw_body,
 )
 from schemas import Envelope, InvalidMessage, UnknownSchema
 
@@ -148,7 +149,7 @@ class Processor:
     # -- admission: is this a valid canonical message at all? ------------------------------
 
     def _admit(self, message: Message) -> _Admitted | None:
-        body = _raw_body(message)
+        body = raw_body(message)
         attempt = int((message.headers or {}).get(HEADER_DELIVERY, 1))
         try:
             envelope = Envelope.from_json(body, max_bytes=self._max_bytes)
@@ -325,11 +326,6 @@ def _copy(message: Message, body: bytes, *, routing_key: str, headers: dict[str,
     return Outgoing(
         body=body, exchange="", routing_key=routing_key, headers=headers, properties=properties
     )
-
-
-def _raw_body(message: Message) -> bytes:
-    body = message.body
-    return body.encode("utf-8") if isinstance(body, str) else bytes(body)
 
 
 def _describe(exc: BaseException) -> str:

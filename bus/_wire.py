@@ -54,3 +54,9 @@ def envelope_properties(envelope: Envelope) -> dict[str, Any]:
         "type": envelope.type,
         "timestamp": int(envelope.time.timestamp()),
     }
+
+
+def raw_body(message: Any) -> bytes:
+    """A received kombu message's body as bytes (virtual transports may hand back str)."""
+    body = message.body
+    return body.encode("utf-8") if isinstance(body, str) else bytes(body)
