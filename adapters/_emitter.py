@@ -55,6 +55,10 @@ class BusEmitter:
         envelopes = [self._envelope(event) for event in events]
         # Built from validated payload models just above: no second validation.
         self._publisher.publish_many(envelopes, validated=True)
+        if self._bus.journal is not None:
+            # A source reads at its own pace: keeping it level with the journal writer bounds
+            # the memory a big batch file costs, and every record still gets journaled.
+            self._bus.journal.wait_for_room()
 
     def reject(self, record: bytes, *, reason: str, detail: dict[str, Any]) -> None:
         headers = {

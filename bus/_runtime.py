@@ -52,6 +52,8 @@ class Bus:
                 batch_size=self.settings.journal.batch_size,
                 flush_interval=self.settings.journal.flush_interval,
                 retention=timedelta(days=self.settings.journal.retention_days),
+                max_queued=self.settings.journal.max_queued,
+                producer_lag=self.settings.journal.producer_lag,
             )
             self.journal.start()
         self.idempotency = IdempotencyStore(self.settings.state)

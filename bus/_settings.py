@@ -49,6 +49,12 @@ class JournalSettings(BaseModel):
     batch_size: int = Field(500, ge=1)
     flush_interval: float = Field(0.2, gt=0, description="Seconds between batch writes.")
     retention_days: float = Field(30.0, gt=0, description="Journal entries older than this go.")
+    max_queued: int = Field(
+        100_000, ge=1, description="Entries held in memory at most; beyond, the oldest hops go."
+    )
+    producer_lag: int = Field(
+        20_000, ge=1, description="Unwritten entries above which bulk sources wait for the writer."
+    )
 
 
 class Settings(BaseSettings):

@@ -4,6 +4,7 @@ writes inside a jailed folder)."""
 
 from adapters.filedrop._adapter import FileDropAdapter, FilesWritten, WriteRecords
 from adapters.filedrop._binary import CopybookFormat
+from adapters.filedrop._claims import ClaimMismatch, FileClaim, open_claim
 from adapters.filedrop._config import FileDropConfig, Inbox, Outbox, Readiness
 from adapters.filedrop._copybook import CopybookField, parse_copybook, unpack_decimal
 from adapters.filedrop._csv import CsvFormat
@@ -18,9 +19,11 @@ from adapters.filedrop._state import FileProgress
 from adapters.filedrop._xml import XmlFormat
 
 __all__ = [
+    "ClaimMismatch",
     "CopybookField",
     "CopybookFormat",
     "CsvFormat",
+    "FileClaim",
     "FileDropAdapter",
     "FileDropConfig",
     "FileFormat",
@@ -42,6 +45,7 @@ __all__ = [
     "XmlFormat",
     "file_hash",
     "jailed",
+    "open_claim",
     "parse_copybook",
     "read_records",
     "unpack_decimal",

@@ -50,6 +50,13 @@ class Inbox(BaseModel):
     )
     all_or_nothing: bool = Field(False, description="One bad record sends the file to error/.")
     batch_size: int = Field(1000, ge=1, description="Events per confirmed publish.")
+    deliver: Literal["records", "file"] = Field(
+        "records",
+        description="One message per record, or one per file referring to a stored copy "
+        "(claim check; every record is read and checked first, and one bad record sends the "
+        "file to error/).",
+    )
+    claims: Path | None = Field(None, description="Claim store; default <path>/claims.")
     archive: Path | None = Field(None, description="Default: <path>/archive.")
     error: Path | None = Field(None, description="Default: <path>/error.")
     state: Path | None = Field(None, description="Progress database; default <path>/.filedrop.")
@@ -61,6 +68,10 @@ class Inbox(BaseModel):
     @property
     def error_dir(self) -> Path:
         return self.error or self.path / "error"
+
+    @property
+    def claims_dir(self) -> Path:
+        return self.claims or self.path / "claims"
 
     @property
     def state_file(self) -> Path:

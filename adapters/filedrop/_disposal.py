@@ -24,6 +24,7 @@ class ErrorReport:
     error: str | None = None
     failed: int = 0
     emitted: int = 0
+    checked: int = 0  # records read and found good before any was emitted
     records: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, number: int, line: int, reason: str, message: str) -> None:

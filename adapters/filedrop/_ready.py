@@ -18,7 +18,11 @@ class ReadyFiles:
     def __init__(self, inbox: Inbox) -> None:
         self._inbox = inbox
         self._seen: dict[Path, tuple[int, int, float]] = {}  # size, mtime_ns, first seen
-        self._skip_dirs = {inbox.archive_dir.resolve(), inbox.error_dir.resolve()}
+        self._skip_dirs = {
+            inbox.archive_dir.resolve(),
+            inbox.error_dir.resolve(),
+            inbox.claims_dir.resolve(),
+        }
 
     def scan(self, now: float | None = None) -> list[Path]:
         """Files ready now, oldest first."""

@@ -15,6 +15,7 @@ import watchfiles
 from pydantic import BaseModel, create_model
 
 from adapters._operation import Emitter, Source, SourceEvent
+from adapters.filedrop._claims import FileClaim, store_claim
 from adapters.filedrop._config import Inbox
 from adapters.filedrop._disposal import ErrorReport, archive, reject
 from adapters.filedrop._formats import read_records
@@ -57,8 +58,9 @@ class InboxSource:
     def __init__(self, inbox: Inbox) -> None:
         self.inbox = inbox
         # One payload class per inbox: the schema registry types envelopes by class.
-        self.model: type[FileRecord] = create_model(
-            f"FileRecord_{inbox.name.replace('-', '_')}", __base__=FileRecord
+        base: type[BaseModel] = FileClaim if inbox.deliver == "file" else FileRecord
+        self.model: type[BaseModel] = create_model(
+            f"{base.__name__}_{inbox.name.replace('-', '_')}", __base__=base
         )
 
     def source(self) -> Source:
@@ -67,7 +69,11 @@ class InboxSource:
             self.model,
             self.inbox.event_type,
             self.run,
-            description=f"records of files dropped in {self.inbox.path}",
+            description=(
+                f"files dropped in {self.inbox.path}, stored for fetching (claim check)"
+                if self.inbox.deliver == "file"
+                else f"records of files dropped in {self.inbox.path}"
+            ),
         )
 
     def run(self, emitter: Emitter, stop: threading.Event) -> None:
@@ -133,9 +139,12 @@ class InboxSource:
         log.info("file_reading", file=path.name, sha256=sha256, resume_after=resume_after)
         report = ErrorReport(path.name, sha256)
         try:
-            if self.inbox.all_or_nothing and resume_after == 0:
+            whole = self.inbox.all_or_nothing or self.inbox.deliver == "file"
+            if whole and resume_after == 0:
                 self._validate_all(path, report)
-            if report.clean:
+            if report.clean and self.inbox.deliver == "file":
+                self._emit_claim(path, sha256, emitter, report)
+            elif report.clean:
                 self._emit_all(
                     path,
                     sha256,
@@ -191,6 +200,24 @@ class InboxSource:
         for item in self._records(path):
             if isinstance(item, RecordError):
                 report.add(item.number, item.line, item.reason, item.message)
+            else:
+                report.checked += 1
+
+    def _emit_claim(self, path: Path, sha256: str, emitter: Emitter, report: ErrorReport) -> None:
+        # Stored before it is announced: a consumer can fetch whatever a message refers to.
+        # After a crash the same bytes give the same stored copy and the same message id.
+        stored = store_claim(path, self.inbox.claims_dir, sha256)
+        claim = self.model(
+            file=path.name,
+            sha256=sha256,
+            size=stored.stat().st_size,
+            records=report.checked,
+            format=self.inbox.format.type,
+            location=stored.resolve().as_uri(),
+        )
+        correlation = str(uuid.uuid5(_FILE_NAMESPACE, sha256))
+        emitter.emit([SourceEvent(claim, key=sha256, subject=path.name, correlationid=correlation)])
+        report.emitted = 1
 
     def _emit_all(
         self,

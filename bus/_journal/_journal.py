@@ -47,6 +47,7 @@ class Journal:
         retention: timedelta | None = timedelta(days=30),
         migrate: bool = True,
         max_queued: int = 100_000,
+        producer_lag: int = 20_000,
     ) -> None:
         if batch_size < 1 or flush_interval <= 0:
             raise ValueError(
@@ -61,6 +62,10 @@ class Journal:
         self._retention = retention
         self._wake = threading.Event()
         self._queue = EntryQueue(max_queued, on_batch_ready=self._wake, batch_size=batch_size)
+        # Producers that can wait (bulk sources) hold off above this lag: a million-row file
+        # then costs the journal's memory for `producer_lag` entries, not for the whole file.
+        self._producer_lag = max(1, min(producer_lag, max_queued))
+        self._written = threading.Condition()
         # Held while a batch is written, so flush() and the writer thread never interleave and
         # a flush returns only after the batch the writer had in hand is in the database.
         self._write_lock = threading.Lock()
@@ -109,6 +114,27 @@ class Journal:
         except Exception as failure:  # the journal must never fail the message it observes
             self._queue.count_dropped(1)
             log.warning("journal_entry_dropped", kind="hop", error=repr(failure))
+
+    def wait_for_room(self, timeout: float = 30.0) -> bool:
+        """Block while more than `producer_lag` entries wait to be written, until half of them
+        are; False if `timeout` passed first (the caller goes on and the queue bound holds).
+
+        For producers that choose their own pace, such as a source reading a big file. A
+        consumer or a request handler must not call it: the journal never slows live traffic.
+        """
+        if self.lag <= self._producer_lag or self._thread is None:
+            return True
+        resume_at = self._producer_lag // 2
+        deadline = time.monotonic() + timeout
+        with self._written:
+            while self.lag > resume_at and self._thread is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    log.warning("journal_behind", lag=self.lag, waited_s=timeout)
+                    return False
+                self._wake.set()
+                self._written.wait(min(remaining, 1.0))
+        return True
 
     @property
     def lag(self) -> int:
@@ -211,6 +237,8 @@ class Journal:
             self._write_with_retry(batch)
         finally:
             self._in_flight = 0
+            with self._written:
+                self._written.notify_all()
 
     def _write_with_retry(self, batch: Batch) -> None:
         retrying = Retrying(

@@ -13,7 +13,16 @@ from typing import Any
 import pytest
 
 from adapters import AdapterHost
-from adapters.filedrop import CsvFormat, FileDropAdapter, FileDropConfig, Inbox, Outbox, Readiness
+from adapters.filedrop import (
+    CsvFormat,
+    FileClaim,
+    FileDropAdapter,
+    FileDropConfig,
+    Inbox,
+    Outbox,
+    Readiness,
+    open_claim,
+)
 from bus import Bus, Delivery, OperationFailed
 from bus._wire import HEADER_ERROR, HEADER_REASON
 from tests.integration._waiting import wait_for
@@ -94,6 +103,19 @@ def test_a_dropped_file_flows_record_by_record_with_its_correlation_id(
         sorted(d.envelope.model_extra["recordnumber"] for d in run.seen),
         len({d.envelope.correlationid for d in run.seen}),
     ) == ([1, 2, 3], 1)
+
+
+def test_claim_check_delivers_one_message_from_which_the_file_is_fetched(
+    running: Callable[..., Running],
+):
+    run = running(deliver="file")
+    text = "id,amount\n" + "".join(f"{n},{n * 10}\n" for n in range(1, 501))
+    (run.inbox.path / "big.csv").write_text(text)
+    wait_for(lambda: bool(run.seen) and archived(run.inbox, "big.csv"), what="the claim")
+    [delivery] = run.seen
+    claim = FileClaim.model_validate(delivery.envelope.data)
+    with open_claim(claim) as stored:
+        assert (claim.records, stored.read().decode()) == (500, text)
 
 
 def test_a_half_written_file_is_not_read_until_it_is_complete(running: Callable[..., Running]):

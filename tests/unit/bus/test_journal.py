@@ -285,6 +285,22 @@ def test_a_full_queue_drops_the_oldest_hops_and_counts_them(database_url: str) -
         journal.close()
 
 
+def test_a_producer_waits_for_the_writer_to_catch_up_and_never_blocks_for_ever(
+    database_url: str,
+) -> None:
+    journal = Journal(database_url, batch_size=5, flush_interval=0.05, producer_lag=10)
+    try:
+        journal.start()
+        with table_missing(database_url, "journal_messages"):
+            for n in range(30):
+                journal.message(envelope(id=f"m{n}"))
+            gave_up = journal.wait_for_room(timeout=0.3)
+        caught_up = journal.wait_for_room(timeout=60)
+        assert (gave_up, caught_up, journal.lag <= 5) == (False, True, True)
+    finally:
+        journal.close()
+
+
 def test_the_writer_applies_the_retention_when_it_starts(database_url: str) -> None:
     writer = Journal(database_url)
     writer.message(envelope(id="old"))

@@ -5,9 +5,11 @@ import adapters.filedrop
 
 def test_the_public_names_are_pinned():
     assert sorted(adapters.filedrop.__all__) == [
+        "ClaimMismatch",
         "CopybookField",
         "CopybookFormat",
         "CsvFormat",
+        "FileClaim",
         "FileDropAdapter",
         "FileDropConfig",
         "FileFormat",
@@ -29,6 +31,7 @@ def test_the_public_names_are_pinned():
         "XmlFormat",
         "file_hash",
         "jailed",
+        "open_claim",
         "parse_copybook",
         "read_records",
         "unpack_decimal",

@@ -14,7 +14,17 @@ from typing import Any
 import pytest
 
 from adapters import SourceEvent
-from adapters.filedrop import CsvFormat, FileProgress, Inbox, InboxSource, XmlFormat, file_hash
+from adapters.filedrop import (
+    ClaimMismatch,
+    CsvFormat,
+    FileClaim,
+    FileProgress,
+    Inbox,
+    InboxSource,
+    XmlFormat,
+    file_hash,
+    open_claim,
+)
 
 
 class RecordingEmitter:
@@ -154,3 +164,57 @@ def test_a_stop_mid_file_leaves_the_file_in_place_to_resume(tmp_path: Path):
         "interrupted",
         ["3", "4", "5"],
     )
+
+
+def test_claim_check_stores_the_file_and_emits_one_message_that_fetches_it(tmp_path: Path):
+    inbox = make_inbox(tmp_path, deliver="file")
+    text = "id,amount\n1,10\n2,20\n3,30\n"
+    path = drop(inbox, "p.csv", text)
+    sha = file_hash(path)
+    emitter = RecordingEmitter()
+    outcome = InboxSource(inbox).process(path, emitter, FileProgress(inbox.state_file))
+    [event] = emitter.events
+    claim = FileClaim.model_validate(event.payload.model_dump())
+    with open_claim(claim) as stored:
+        assert (outcome, event.key, claim.records, claim.size, stored.read().decode()) == (
+            "archived",
+            sha,
+            3,
+            len(text),
+            text,
+        )
+
+
+def test_claim_check_sends_a_file_with_a_bad_record_to_error_and_emits_nothing(tmp_path: Path):
+    inbox = make_inbox(tmp_path, deliver="file", required=["amount"])
+    path = drop(inbox, "p.csv", "id,amount\n1,10\n2,\n")
+    emitter = RecordingEmitter()
+    outcome = InboxSource(inbox).process(path, emitter, FileProgress(inbox.state_file))
+    report = json.loads((inbox.error_dir / "p.csv.error.json").read_text())
+    assert (outcome, emitter.events, [r["line"] for r in report["records"]]) == ("error", [], [3])
+
+
+def test_claim_check_after_a_crash_re_emits_the_same_message_for_the_same_copy(tmp_path: Path):
+    inbox = make_inbox(tmp_path, deliver="file")
+    path = drop(inbox, "p.csv", "id\n1\n")
+    sha = file_hash(path)
+    progress = FileProgress(inbox.state_file)
+    with pytest.raises(ConnectionError):
+        InboxSource(inbox).process(path, RecordingEmitter(fail_after_batches=0), progress)
+    emitter = RecordingEmitter()
+    outcome = InboxSource(inbox).process(path, emitter, progress)
+    stored = [p.name for p in inbox.claims_dir.rglob("*") if p.is_file()]
+    assert (outcome, [e.key for e in emitter.events], stored) == ("archived", [sha], [sha])
+
+
+def test_a_changed_claim_is_refused_when_opened(tmp_path: Path):
+    inbox = make_inbox(tmp_path, deliver="file")
+    path = drop(inbox, "p.csv", "id\n1\n")
+    emitter = RecordingEmitter()
+    InboxSource(inbox).process(path, emitter, FileProgress(inbox.state_file))
+    claim = FileClaim.model_validate(emitter.events[0].payload.model_dump())
+    stored = Path(claim.location.removeprefix("file://"))
+    stored.chmod(0o640)
+    stored.write_text("id\n2\n")
+    with pytest.raises(ClaimMismatch, match=r"no longer holds p\.csv"):
+        open_claim(claim)
