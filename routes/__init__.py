@@ -1,6 +1,30 @@
 """Routes: the enterprise integration patterns that connect adapters.
 
-The route model lands with its own issue; until then this package exports nothing.
+A route takes messages from a channel through steps — validate, translate, filter, choice,
+split, aggregate, enrich, wire tap, throttle, delay, call, to, recipients — to channels or
+legacy operations. Routes are declared in YAML files or built in Python; both make a `Route`.
 """
 
-__all__: list[str] = []
+from routes._expr import Expression, ExpressionError
+from routes._message import Message, Runtime
+from routes._model import (
+    ErrorPolicy,
+    From,
+    Route,
+    RouteFile,
+    Target,
+)
+from routes._pipeline import CompiledRoute
+
+__all__ = [
+    "CompiledRoute",
+    "ErrorPolicy",
+    "Expression",
+    "ExpressionError",
+    "From",
+    "Message",
+    "Route",
+    "RouteFile",
+    "Runtime",
+    "Target",
+]
