@@ -5,6 +5,7 @@ RabbitMQ is the production broker; the embedded broker (`embedded:///path.db`) n
 and is the default.
 """
 
+from bus._aggregates import AggregateGroup, Aggregates
 from bus._caller import Caller, OperationFailed, OperationTimeout
 from bus._catalog import Catalog, OperationEntry, OperationNotFound
 from bus._delivery import Delivery, Handler
@@ -22,6 +23,8 @@ from bus._topology import Topology
 _register_embedded_transport()
 
 __all__ = [
+    "AggregateGroup",
+    "Aggregates",
     "BrokerUnavailable",
     "Bus",
     "Caller",

@@ -34,6 +34,9 @@ class Delivery:
     transaction: sqlalchemy.Connection
     registry: SchemaRegistry
     emitted: list[Envelope] = field(default_factory=list)
+    # Envelopes that go somewhere other than the events exchange under their type: a
+    # channel's routing key, or a delay line of this consumer. By envelope id.
+    destinations: dict[str, Destination] = field(default_factory=dict)
 
     def emit(self, payload: BaseModel, *, subject: str | None = None) -> Envelope:
         """Publish a follow-up event once this message is handled (same correlation id)."""
@@ -49,6 +52,26 @@ class Delivery:
         )
         self.emitted.append(envelope)
         return envelope
+
+    def send(
+        self, envelope: Envelope, *, channel: str | None = None, delay: float | None = None
+    ) -> None:
+        """Publish a ready-made envelope once this message is handled: on the events exchange
+        under `channel` (default its type), or after `delay` seconds back into this
+        consumer's own queue (the consumer must have been subscribed with that delay).
+
+        The envelope is validated now: an invalid one raises InvalidMessage in the handler,
+        which dead-letters the message being handled and publishes nothing of it."""
+        self.registry.validate(envelope)
+        self.emitted.append(envelope)
+        if channel is not None or delay is not None:
+            self.destinations[envelope.id] = Destination(channel=channel, delay=delay)
+
+
+@dataclass(frozen=True)
+class Destination:
+    channel: str | None = None
+    delay: float | None = None
 
 
 Handler = Callable[[Delivery], None]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -20,7 +21,7 @@ from kombu.message import Message
 from pydantic import BaseModel
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from bus._delivery import Delivery, Handler
+from bus._delivery import Delivery, Destination, Handler
 from bus._errors import PermanentError, TransientError
 from bus._journal import Hop
 from bus._logging import bind_message
@@ -48,6 +49,14 @@ if TYPE_CHECKING:
     from schemas import SchemaRegistry
 
 log = structlog.get_logger("civicbus.consumer")
+
+
+@dataclass
+class _Emitted:
+    """What a batch's handlers asked to publish, and where, for the ones not under their type."""
+
+    envelopes: list[Envelope] = field(default_factory=list)
+    destinations: dict[str, Destination] = field(default_factory=dict)
 
 
 class _Admitted(NamedTuple):
@@ -116,7 +125,7 @@ class Processor:
             return
         handled: list[tuple[_Admitted, bool, float]] = []
         failed: list[tuple[_Admitted, Exception]] = []
-        emitted: list[Envelope] = []
+        emitted = _Emitted()
         with self._idempotency.unit() as connection:
             for item in admitted:
                 started = time.perf_counter()
@@ -127,10 +136,13 @@ class Processor:
                         failed.append((item, exc))
                         continue
                 handled.append((item, duplicate, (time.perf_counter() - started) * 1000))
-            if emitted:
+            if emitted.envelopes:
                 # Published before the commit: a crash in between re-runs the handlers, which
                 # emit the same ids again, and downstream consumers drop the copies.
-                self._publisher.publish_many(emitted)
+                # Validated as they were made (Delivery.emit and Delivery.send).
+                self._publisher.publish_many(
+                    emitted.envelopes, validated=True, routes=self._routes(emitted.destinations)
+                )
         for item, error in failed:
             with bind_message(item.envelope, consumer=self.consumer):
                 self._fail(item, error)
@@ -145,6 +157,22 @@ class Processor:
                     attempt=item.attempt,
                     duration_ms=elapsed,
                 )
+
+    def _routes(self, destinations: dict[str, Destination]) -> dict[str, tuple[str, str]]:
+        """(exchange, routing key) of the envelopes that do not go out under their type."""
+        routes: dict[str, tuple[str, str]] = {}
+        for envelope_id, destination in destinations.items():
+            if destination.delay is not None:
+                line = self._queues.delay_lines.get(destination.delay)
+                if line is None:
+                    raise ValueError(
+                        f"{self.consumer} has no {destination.delay}s delay line; subscribe "
+                        f"it with delays=[{destination.delay}]"
+                    )
+                routes[envelope_id] = ("", line.name)
+            elif destination.channel is not None:
+                routes[envelope_id] = (self._publisher.exchange_name, destination.channel)
+        return routes
 
     # -- admission: is this a valid canonical message at all? ------------------------------
 
@@ -174,7 +202,7 @@ class Processor:
     # -- handling -------------------------------------------------------------------------
 
     def _handle_with_retries(
-        self, connection: sqlalchemy.Connection, item: _Admitted, emitted: list[Envelope]
+        self, connection: sqlalchemy.Connection, item: _Admitted, emitted: _Emitted
     ) -> bool:
         try:
             return self._handle_in(connection, item, emitted)
@@ -200,7 +228,7 @@ class Processor:
         )
 
     def _handle_in(
-        self, connection: sqlalchemy.Connection, item: _Admitted, emitted: list[Envelope]
+        self, connection: sqlalchemy.Connection, item: _Admitted, emitted: _Emitted
     ) -> bool:
         """Run the handler once inside a savepoint; True when it was a duplicate."""
         with self._idempotency.claim_in(connection, self.consumer, item.envelope.id) as claim:
@@ -216,7 +244,8 @@ class Processor:
                 registry=self._registry,
             )
             self._handler(delivery)
-        emitted.extend(delivery.emitted)
+        emitted.envelopes.extend(delivery.emitted)
+        emitted.destinations.update(delivery.destinations)
         return False
 
     def _fail(self, item: _Admitted, exc: Exception) -> None:

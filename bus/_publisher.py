@@ -72,15 +72,30 @@ class Publisher:
         PublishError (the broker did not take it)."""
         self.publish_many([envelope])
 
+    @property
+    def exchange_name(self) -> str:
+        return str(self._topology.exchange.name)
+
     def publish_many(
-        self, envelopes: Iterable[Envelope], *, window: int = 1000, validated: bool = False
+        self,
+        envelopes: Iterable[Envelope],
+        *,
+        window: int = 1000,
+        validated: bool = False,
+        routes: dict[str, tuple[str, str]] | None = None,
     ) -> int:
         """Validate every envelope first, then publish them in confirmed batches of `window`.
 
         `validated=True` skips the schema check for envelopes built from payload models
-        (`registry.envelope`), which were validated when the model was made.
+        (`registry.envelope`), which were validated when the model was made. `routes` gives
+        (exchange, routing key) by envelope id for those not published under their type.
         """
         batch = [self._prepare(envelope, validated=validated) for envelope in envelopes]
+        for message in batch if routes else ():
+            assert message.envelope is not None
+            route = routes.get(message.envelope.id) if routes else None
+            if route is not None:
+                message.exchange, message.routing_key = route
         for start in range(0, len(batch), window):
             self.send(batch[start : start + window])
         return len(batch)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from types import FrameType
 from typing import Any
@@ -27,9 +27,15 @@ from bus._operations import OperationServer, ServedOperation
 from bus._processing import Processor
 from bus._publisher import Publisher
 from bus._replies import ReplyStore
-from bus._settings import Settings, load_settings
+from bus._settings import RetrySettings, Settings, load_settings
 from bus._topology import Topology
-from schemas import Envelope, SchemaRegistry, default_registry
+from schemas import (
+    OPERATION_ERROR_TYPE,
+    Envelope,
+    OperationError,
+    SchemaRegistry,
+    default_registry,
+)
 
 log = structlog.get_logger("civicbus.bus")
 
@@ -44,6 +50,9 @@ class Bus:
     ) -> None:
         self.settings = settings if settings is not None else load_settings()
         self.registry = registry if registry is not None else default_registry()
+        if not self.registry.versions(OPERATION_ERROR_TYPE):
+            # Failed calls are answered with it, whatever else the caller's registry holds.
+            self.registry.register(OperationError, type=OPERATION_ERROR_TYPE, version=1)
         self.topology = Topology(self.settings)
         self.journal: Journal | None = None
         if self.settings.journal.enabled:
@@ -152,10 +161,19 @@ class Bus:
         *,
         prefetch: int | None = None,
         is_transient: Callable[[BaseException], bool] | None = None,
+        retry: RetrySettings | None = None,
+        dead_letters: str | None = None,
+        delays: Iterable[float] = (),
     ) -> Consumer:
-        """Register a consumer of the events whose type matches one of `patterns`
-        (`*` one word, `#` any words) and declare its queues at once."""
-        queues = self.topology.consumer_queues(name, patterns)
+        """Register a consumer of the events whose routing key (the event type, or the channel
+        it was sent to) matches one of `patterns` (`*` one word, `#` any words) and declare
+        its queues at once. `retry` overrides the bus's retry settings for this consumer,
+        `dead_letters` names a shared dead-letter queue, `delays` adds delay lines back into
+        the work queue (for messages a handler parks with `Delivery.send(..., delay=)`)."""
+        retry = retry or self.settings.retry
+        queues = self.topology.consumer_queues(
+            name, patterns, retry=retry, dead_letters=dead_letters, delays=delays
+        )
         processor = Processor(
             name,
             handler,
@@ -164,7 +182,7 @@ class Bus:
             idempotency=self.idempotency,
             publisher=self.publisher(),
             journal=self.journal,
-            retry=self.settings.retry,
+            retry=retry,
             max_message_bytes=self.settings.max_message_bytes,
             is_transient=is_transient,
         )

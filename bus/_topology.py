@@ -8,12 +8,13 @@ dead-letter queue.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from kombu import Exchange, Queue, binding
 
-from bus._settings import Settings
+from bus._settings import RetrySettings, Settings
 
 DEFAULT_EXCHANGE = Exchange("", type="direct")
 
@@ -69,18 +70,31 @@ class Topology:
     def delay_line_name(self, consumer: str, delay: float) -> str:
         return f"{self.queue_name(consumer)}.retry.{_millis(delay)}ms"
 
-    def consumer_queues(self, consumer: str, patterns: list[str]) -> ConsumerQueues:
+    def consumer_queues(
+        self,
+        consumer: str,
+        patterns: list[str],
+        *,
+        retry: RetrySettings | None = None,
+        dead_letters: str | None = None,
+        delays: Iterable[float] = (),
+    ) -> ConsumerQueues:
+        """The work queue bound to `patterns`, its dead-letter queue (`dead_letters` names a
+        shared one instead of the consumer's own) and one delay line per redelivery delay of
+        `retry` (default the bus's) and per extra delay in `delays`."""
         work_name = self.queue_name(consumer)
+        retry = retry or self._settings.retry
         work = Queue(
             work_name,
             bindings=[binding(self.exchange, routing_key=p) for p in patterns],
             durable=True,
             queue_arguments=self._work_queue_arguments(),
         )
-        dead_letters = Queue(
-            self.dead_letter_queue_name(consumer),
+        dead_letter_name = self.dead_letter_queue_name(dead_letters or consumer)
+        dead_letter_queue = Queue(
+            dead_letter_name,
             exchange=DEFAULT_EXCHANGE,
-            routing_key=self.dead_letter_queue_name(consumer),
+            routing_key=dead_letter_name,
             durable=True,
             queue_arguments=self._work_queue_arguments(),
         )
@@ -96,9 +110,9 @@ class Topology:
                     "x-dead-letter-routing-key": work_name,
                 },
             )
-            for delay in sorted(set(self._settings.retry.redelivery_delays))
+            for delay in sorted({*retry.redelivery_delays, *delays})
         }
-        return ConsumerQueues(work=work, dead_letters=dead_letters, delay_lines=delay_lines)
+        return ConsumerQueues(work=work, dead_letters=dead_letter_queue, delay_lines=delay_lines)
 
     def _work_queue_arguments(self) -> dict[str, Any]:
         # Quorum queues replicate across a RabbitMQ cluster; classic durable queues otherwise.

@@ -8,6 +8,7 @@ import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
+from routes._envelopes import AGGREGATE_PATH
 from routes._expr import Expression, ExpressionError
 from routes._model import (
     AggregateSpec,
@@ -20,7 +21,7 @@ from routes._model import (
 from routes._steps import StepRunner
 
 if TYPE_CHECKING:
-    from routes._message import Message, Runtime
+    from routes._message import Completed, Message, Runtime
 
 _MAX_THROTTLE_KEYS = 10_000  # per-key limiters kept; the least recently used go first
 
@@ -107,17 +108,20 @@ class AggregateStep(StepRunner):
         key = self.key(message.context())
         if not isinstance(key, str | int):
             raise ExpressionError(f"aggregate key {self.key.source!r} gave {key!r}")
-        parts = runtime.aggregate(self.label, str(key), message, self)
-        if parts is None:
+        completed = runtime.aggregate(self.label, str(key), message, self)
+        if completed is None:
             return []
-        return [combined(message, self.as_type, str(key), parts)]
+        return [combined(message, self.as_type, str(key), completed)]
 
 
-def combined(message: Message, as_type: str, key: str, parts: list[dict[str, Any]]) -> Message:
+def combined(message: Message, as_type: str, key: str, completed: Completed) -> Message:
+    """The aggregate as a message; its path names the group, so completing the same group
+    twice (after a crash, or by timeout and size at once) gives the same ids."""
+    parts = completed.parts
     return message.but(
         type=as_type,
         data={"key": key, "count": len(parts), "parts": parts},
-        path=f"aggregate:{key}",
+        path=f"{AGGREGATE_PATH}{completed.group}",
         extensions={},
     )
 

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
+from routes._envelopes import RESUME_EXTENSION
+
 if TYPE_CHECKING:
     from schemas import Envelope
 
@@ -31,12 +33,15 @@ class Message:
     @classmethod
     def entering(cls, envelope: Envelope) -> Message:
         data = envelope.data if isinstance(envelope.data, dict) else {"value": envelope.data}
+        extensions = dict(envelope.model_extra or {})
+        extensions.pop(RESUME_EXTENSION, None)
         return cls(
             type=envelope.type,
             data=dict(data),
             origin=envelope,
             subject=envelope.subject,
             correlationid=envelope.correlationid or envelope.id,
+            extensions=extensions,
         )
 
     def but(self, **changes: Any) -> Message:
@@ -72,8 +77,8 @@ class Runtime(Protocol):
 
     def aggregate(
         self, step: str, key: str, message: Message, completion: Completion
-    ) -> list[dict[str, Any]] | None:
-        """Store `message` as a part of the aggregate `key`; the parts when it completes."""
+    ) -> Completed | None:
+        """Store `message` as a part of the aggregate `key`; the group when it completes."""
 
     def park(self, message: Message, *, resume_at: int, seconds: float) -> None:
         """Hold `message` for `seconds`, then continue it at top-level step `resume_at`."""
@@ -81,8 +86,19 @@ class Runtime(Protocol):
     def after(self, callback: Callable[[], None]) -> None:
         """Run `callback` when the incoming message is done with, however it ends."""
 
+    def finish(self) -> None:
+        """The incoming message is done with: run the `after` callbacks."""
+
     def hop(self, message: Message, step: str, *, duration_ms: float, outputs: int) -> None:
         """Journal that `message` passed `step`."""
+
+
+@dataclass(frozen=True)
+class Completed:
+    """A completed aggregate: `group` identifies it (its first part), `parts` in order."""
+
+    group: str
+    parts: list[dict[str, Any]]
 
 
 class Completion(Protocol):

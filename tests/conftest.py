@@ -17,6 +17,8 @@ import pytest
 import sqlalchemy as sa
 import structlog
 
+pytest_plugins = ["routes.testing"]  # the route test kit's `route_kit` fixture
+
 RABBITMQ_URL = os.environ.get("CIVICBUS_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 POSTGRES_ADMIN_URL = os.environ.get(
     "CIVICBUS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

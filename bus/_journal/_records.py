@@ -19,6 +19,7 @@ class Hop(StrEnum):
     DUPLICATE = "duplicate"
     REJECTED = "rejected"
     REPLAYED = "replayed"
+    ROUTED = "routed"
 
 
 @dataclass(frozen=True)
