@@ -45,7 +45,7 @@ class Outcome(BaseModel):
     total: int
 
 
-def test_registry() -> SchemaRegistry:
+def payments_registry() -> SchemaRegistry:
     registry = SchemaRegistry()
     registry.register(Payment, type=PAYMENT, version=1)
     registry.register(Review, type=REVIEW, version=1)

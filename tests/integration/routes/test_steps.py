@@ -15,7 +15,7 @@ from tests.integration.routes.models import (
     PAYMENT,
     REVIEW,
     SUMMARY,
-    test_registry,
+    payments_registry,
 )
 
 pytestmark = pytest.mark.timeout(120)
@@ -38,7 +38,7 @@ def payment(n: int, amount: int, city: str = "Springfield") -> dict[str, Any]:
 def test_validate_passes_valid_data_and_dead_letters_the_rest(route_kit: Kit):
     kit = route_kit(
         [route([{"validate": {"schema": PAYMENT}}, {"to": {"channel": "out"}}], origin="in")],
-        test_registry(),
+        payments_registry(),
         watch=["out"],
     )
     kit.send(PAYMENT, payment(1, 10), channel="in")
@@ -75,7 +75,7 @@ def test_translate_maps_paths_constants_expressions_and_lookups(route_kit: Kit):
                 lookups={"regions": {"Springfield": "north"}},
             )
         ],
-        test_registry(),
+        payments_registry(),
     )
     kit.send(PAYMENT, payment(1, 250))
     kit.send(PAYMENT, payment(2, 5, city="Shelbyville"))
@@ -102,7 +102,7 @@ def test_translate_by_a_python_function(route_kit: Kit):
     function = "tests.integration.routes.models:review_fields"
     kit = route_kit(
         [route([{"translate": {"to": REVIEW, "function": function}}, {"to": {"channel": "r"}}])],
-        test_registry(),
+        payments_registry(),
     )
     kit.send(PAYMENT, payment(1, 7, city="Ogdenville"))
     assert kit.received("r", 1)[0].data["label"] == "OGDENVILLE"
@@ -112,7 +112,7 @@ def test_translate_by_a_python_function(route_kit: Kit):
 def test_filter_lets_only_matching_messages_on(route_kit: Kit):
     kit = route_kit(
         [route([{"filter": {"when": "data.amount >= 100"}}, {"to": {"channel": "big"}}])],
-        test_registry(),
+        payments_registry(),
     )
     for n, amount in enumerate([5, 150, 99, 100]):
         kit.send(PAYMENT, payment(n, amount))
@@ -129,7 +129,7 @@ def test_choice_routes_by_content_with_an_otherwise(route_kit: Kit):
         ],
         "otherwise": [{"to": {"channel": "other"}}],
     }
-    kit = route_kit([route([{"choice": choice}])], test_registry())
+    kit = route_kit([route([{"choice": choice}])], payments_registry())
     kit.send(PAYMENT, payment(1, 5000))
     kit.send(PAYMENT, payment(2, 10))
     kit.send(PAYMENT, payment(3, 10, city="Capital City"))
@@ -149,7 +149,7 @@ def test_split_makes_one_message_per_item(route_kit: Kit):
                 origin=BATCH,
             )
         ],
-        test_registry(),
+        payments_registry(),
     )
     kit.send(BATCH, {"records": [payment(1, 1), payment(2, 2), payment(3, 3)]})
     received = kit.received("one", 3)
@@ -162,7 +162,7 @@ def test_split_makes_one_message_per_item(route_kit: Kit):
 def test_aggregate_by_size_combines_parts_with_the_same_key(route_kit: Kit):
     aggregate = {"key": "subject", "as": SUMMARY, "size": 2}
     kit = route_kit(
-        [route([{"aggregate": aggregate}, {"to": {"channel": "sums"}}])], test_registry()
+        [route([{"aggregate": aggregate}, {"to": {"channel": "sums"}}])], payments_registry()
     )
     kit.send(PAYMENT, payment(1, 10), subject="a")
     kit.send(PAYMENT, payment(2, 20), subject="b")
@@ -180,7 +180,7 @@ def test_aggregate_completes_by_timeout_and_by_predicate(route_kit: Kit):
         "complete_when": 'parts.exists(p, p.city == "END")',
     }
     kit = route_kit(
-        [route([{"aggregate": aggregate}, {"to": {"channel": "sums"}}])], test_registry()
+        [route([{"aggregate": aggregate}, {"to": {"channel": "sums"}}])], payments_registry()
     )
     kit.send(PAYMENT, payment(1, 10), subject="by-predicate")
     kit.send(PAYMENT, payment(2, 20, city="END"), subject="by-predicate")
@@ -195,7 +195,7 @@ def test_enrich_merges_an_operation_reply_into_the_message(route_kit: Kit):
     enrich = {"operation": "register.get-person", "request": {"id": "data.id"}, "into": "person"}
     kit = route_kit(
         [route([{"enrich": enrich}, {"to": {"channel": "out"}}])],
-        test_registry(),
+        payments_registry(),
         operations=[registry_lookup],
     )
     kit.send(PAYMENT, payment(7, 1))
@@ -207,7 +207,7 @@ def test_enrich_merges_an_operation_reply_into_the_message(route_kit: Kit):
 def test_wiretap_sends_a_copy_and_the_message_goes_on(route_kit: Kit):
     kit = route_kit(
         [route([{"wiretap": {"channel": "audit"}}, {"to": {"channel": "main"}}])],
-        test_registry(),
+        payments_registry(),
     )
     kit.send(PAYMENT, payment(1, 10))
     assert (kit.received("audit", 1)[0].data, kit.received("main", 1)[0].data) == (
@@ -220,7 +220,7 @@ def test_wiretap_sends_a_copy_and_the_message_goes_on(route_kit: Kit):
 def test_delay_holds_the_message_then_continues_at_the_next_step(route_kit: Kit):
     kit = route_kit(
         [route([{"delay": {"seconds": "300ms"}}, {"to": {"channel": "later"}}])],
-        test_registry(),
+        payments_registry(),
     )
     sent = kit.send(PAYMENT, payment(1, 10))
     [later] = kit.received("later", 1)
@@ -236,7 +236,7 @@ def test_call_makes_the_reply_the_message(route_kit: Kit):
     check = StandIn("fraud.check", reply={"verdict": "clean"})
     kit = route_kit(
         [route([{"call": {"operation": "fraud.check"}}, {"to": {"channel": "verdicts"}}])],
-        test_registry(),
+        payments_registry(),
         operations=[check],
     )
     kit.send(PAYMENT, payment(1, 10))
@@ -257,7 +257,7 @@ def test_to_an_operation_and_a_recipient_list(route_kit: Kit):
     }
     kit = route_kit(
         [route([{"recipients": recipients}])],
-        test_registry(),
+        payments_registry(),
         operations=[ledger],
         watch=["local", "remote"],
     )
@@ -275,7 +275,7 @@ def test_to_an_operation_and_a_recipient_list(route_kit: Kit):
 @kits
 def test_throttle_lets_every_message_through_in_order(route_kit: Kit):
     throttle = {"rate": 200, "burst": 2, "concurrency": 1, "key": "subject"}
-    kit = route_kit([route([{"throttle": throttle}, {"to": {"channel": "out"}}])], test_registry())
+    kit = route_kit([route([{"throttle": throttle}, {"to": {"channel": "out"}}])], payments_registry())
     for n in range(6):
         kit.send(PAYMENT, payment(n, n), subject=f"k{n % 2}")
     assert [e.data["id"] for e in kit.received("out", 6)] == [f"p{n}" for n in range(6)]
@@ -289,7 +289,7 @@ def test_a_retryable_fault_is_retried_until_the_operation_answers(route_kit: Kit
     )
     kit = route_kit(
         [route([{"call": {"operation": "ledger.book"}}, {"to": {"channel": "booked"}}])],
-        test_registry(),
+        payments_registry(),
         operations=[flaky],
     )
     kit.send(PAYMENT, payment(1, 10))
@@ -306,7 +306,7 @@ def test_a_fault_not_in_retry_on_is_dead_lettered_at_once_with_its_reason(route_
                 errors={"retry_on": ["legacy_unavailable"]},
             )
         ],
-        test_registry(),
+        payments_registry(),
         operations=[refusing],
     )
     kit.send(PAYMENT, payment(1, 10))

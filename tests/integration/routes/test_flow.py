@@ -1,0 +1,134 @@
+"""A flow of four routes: a batch is split into payments, routed by content to two legacy
+operations, and the outcomes are aggregated back into one summary of the batch."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+
+from bus import Hop
+from routes import Route
+from routes.testing import BusKit, RouteKit, StandIn
+from tests.integration.routes.models import BATCH, OUTCOME, SUMMARY, payments_registry
+
+pytestmark = pytest.mark.timeout(120)
+
+FLOW = [
+    {
+        "route": "split-payments",
+        "from": {"channel": BATCH},
+        "steps": [
+            {"split": {"items": "data.records", "as": "test.payment.recorded"}},
+            {
+                "choice": {
+                    "when": [
+                        {
+                            "test": "data.amount > 1000",
+                            "steps": [{"to": {"channel": "payments.large"}}],
+                        }
+                    ],
+                    "otherwise": [{"to": {"channel": "payments.small"}}],
+                }
+            },
+        ],
+    },
+    {
+        "route": "review-large",
+        "from": {"channel": "payments.large"},
+        "steps": [
+            {"enrich": {"operation": "review.flag", "request": {"id": "data.id"}, "into": "r"}},
+            {
+                "translate": {
+                    "to": OUTCOME,
+                    "fields": {
+                        "payment_id": "data.id",
+                        "decision": "data.r.decision",
+                        "total": {"expr": "splitsize"},
+                    },
+                }
+            },
+            {"to": {"channel": OUTCOME}},
+        ],
+    },
+    {
+        "route": "book-small",
+        "from": {"channel": "payments.small"},
+        "steps": [
+            {"enrich": {"operation": "ledger.book", "into": "booking"}},
+            {
+                "translate": {
+                    "to": OUTCOME,
+                    "fields": {
+                        "payment_id": "data.id",
+                        "decision": "data.booking.status",
+                        "total": {"expr": "splitsize"},
+                    },
+                }
+            },
+            {"to": {"channel": OUTCOME}},
+        ],
+    },
+    {
+        "route": "summarise",
+        "from": {"channel": OUTCOME},
+        "steps": [
+            {
+                "aggregate": {
+                    "key": "correlationid",
+                    "as": SUMMARY,
+                    "complete_when": "count == parts[0].total",
+                }
+            },
+            {"to": {"channel": SUMMARY}},
+        ],
+    },
+]
+
+
+@pytest.mark.parametrize("route_kit", ["memory", "embedded", "rabbitmq"], indirect=True)
+def test_a_split_batch_is_routed_to_two_operations_and_summarised_once(
+    route_kit: Callable[..., RouteKit],
+):
+    review = StandIn("review.flag", reply={"decision": "held-for-review"})
+    ledger = StandIn("ledger.book", reply={"status": "booked"})
+    kit = route_kit(
+        [Route.model_validate(r) for r in FLOW], payments_registry(), operations=[review, ledger]
+    )
+    amounts = {"p1": 50, "p2": 5000, "p3": 70, "p4": 9000}
+    batch = kit.send(BATCH, {"records": [{"id": k, "amount": v} for k, v in amounts.items()]})
+
+    [summary] = kit.received(SUMMARY, 1)
+    decisions = sorted((p["payment_id"], p["decision"]) for p in summary.data["parts"])
+    assert (summary.correlationid, summary.data["count"], decisions) == (
+        batch.id,
+        4,
+        [("p1", "booked"), ("p2", "held-for-review"), ("p3", "booked"), ("p4", "held-for-review")],
+    )
+    assert (sorted(c["id"] for c in review.calls), sorted(c["id"] for c in ledger.calls)) == (
+        ["p2", "p4"],
+        ["p1", "p3"],
+    )
+    if isinstance(kit, BusKit):
+        assert_journal_shows_the_path(kit, batch.id)
+
+
+def assert_journal_shows_the_path(kit: BusKit, batch_id: str) -> None:
+    journal = kit.bus.journal
+    assert journal is not None
+    journal.flush()
+    record = journal.find(batch_id)
+    assert record is not None
+    routed = Counter(
+        (hop.consumer, hop.detail["step"]) for hop in record.hops if hop.hop == Hop.ROUTED
+    )
+    # The batch went through the split; its four items through the choice and, inside it,
+    # through the branch their amount chose.
+    assert routed == {
+        ("route.split-payments", "0:split"): 1,
+        ("route.split-payments", "1:choice"): 4,
+        ("route.split-payments", "1.when0.0:to"): 2,
+        ("route.split-payments", "1.else.0:to"): 2,
+    }
+    assert all(hop.duration_ms is not None for hop in record.hops if hop.hop == Hop.ROUTED)
