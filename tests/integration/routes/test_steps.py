@@ -275,7 +275,9 @@ def test_to_an_operation_and_a_recipient_list(route_kit: Kit):
 @kits
 def test_throttle_lets_every_message_through_in_order(route_kit: Kit):
     throttle = {"rate": 200, "burst": 2, "concurrency": 1, "key": "subject"}
-    kit = route_kit([route([{"throttle": throttle}, {"to": {"channel": "out"}}])], payments_registry())
+    kit = route_kit(
+        [route([{"throttle": throttle}, {"to": {"channel": "out"}}])], payments_registry()
+    )
     for n in range(6):
         kit.send(PAYMENT, payment(n, n), subject=f"k{n % 2}")
     assert [e.data["id"] for e in kit.received("out", 6)] == [f"p{n}" for n in range(6)]
