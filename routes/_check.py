@@ -28,7 +28,7 @@ def check_routes(routes: Iterable[LoadedRoute | Route], world: World) -> list[Pr
     for route in loaded:
         problems += check_route(route, world)
     problems += channel_cycles(loaded)
-    return problems
+    return sorted(problems, key=lambda p: (p.file or "", p.line, p.column))
 
 
 def check_route(loaded: LoadedRoute, world: World) -> list[Problem]:

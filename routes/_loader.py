@@ -38,12 +38,13 @@ class LoadedRoute:
     def name(self) -> str:
         return self.route.name
 
-    def position(self, loc: Loc = ()) -> tuple[int, int]:
-        """Line and column of the value at `loc` inside the route (e.g. `("steps", 2)`)."""
-        return locate(self.node, loc)
+    def position(self, loc: Loc = (), *, key: bool = False) -> tuple[int, int]:
+        """Line and column of the value at `loc` inside the route (e.g. `("steps", 2)`), or of
+        its key with `key`."""
+        return locate(self.node, loc, key=key)
 
-    def problem(self, loc: Loc, where: str, message: str) -> Problem:
-        line, column = self.position(loc)
+    def problem(self, loc: Loc, where: str, message: str, *, key: bool = False) -> Problem:
+        line, column = self.position(loc, key=key)
         file = str(self.file) if self.file is not None else None
         return Problem(file, line, column, f"route {self.name}, {where}".rstrip(", "), message)
 

@@ -204,6 +204,7 @@ class TypeFlow:
                     self._problem(
                         (*loc, name),
                         f"{type} has no field {name!r}{hint}; its fields: {', '.join(properties)}",
+                        key=True,
                     )
         missing = [name for name in schema.get("required", []) if name not in written]
         if complete and missing:
@@ -247,8 +248,8 @@ class TypeFlow:
                 f"expression here sees {', '.join(sorted(variables))}",
             )
 
-    def _problem(self, loc: Loc, message: str) -> None:
-        self.problems.append(self.loaded.problem(loc, self._label, message))
+    def _problem(self, loc: Loc, message: str, *, key: bool = False) -> None:
+        self.problems.append(self.loaded.problem(loc, self._label, message, key=key))
 
 
 def _first_error(text: str) -> str:
