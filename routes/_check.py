@@ -43,8 +43,27 @@ def check_route(loaded: LoadedRoute, world: World) -> list[Problem]:
         try:
             CompiledRoute(loaded.route)
         except (ValueError, ImportError) as error:
-            problems.append(loaded.problem(("steps",), "", f"does not compile: {error}"))
+            problems.append(_compile_problem(loaded, str(error)))
     return problems
+
+
+def _compile_problem(loaded: LoadedRoute, message: str) -> Problem:
+    """The compiler's error at the step its label names (`2.when0.1:to: ...`)."""
+    label, found, rest = message.partition(": ")
+    steps, colon, _kind = label.partition(":")
+    loc: list[str | int] = ["steps"]
+    for part in steps.split(".") if found and colon else []:
+        if part.isdigit():
+            loc.append(int(part))
+        elif part.startswith("when") and part[4:].isdigit():
+            loc += ["choice", "when", int(part[4:]), "steps"]
+        elif part == "else":
+            loc += ["choice", "otherwise"]
+        else:
+            return loaded.problem(("steps",), "", f"does not compile: {message}")
+    if len(loc) == 1:
+        return loaded.problem(("steps",), "", f"does not compile: {message}")
+    return loaded.problem(tuple(loc), f"step {label}", rest)
 
 
 def _input_type(loaded: LoadedRoute, world: World, problems: list[Problem]) -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from routes import World, check_routes, load_routes, route, steps
+from routes import World, check_routes, load_routes
 
 Write = Callable[[str, str], Path]
 
@@ -205,17 +205,24 @@ def test_a_wildcard_channel_without_a_type_leaves_the_type_unknown(
     assert check(write, world, text) == []
 
 
-def test_an_aggregate_inside_a_choice_is_refused_by_the_compiler(world: World) -> None:
-    built = (
-        route("batches")
-        .from_channel("shop.order")
-        .choice({"true": steps().aggregate(as_="shop.order", size=2)})
-        .build()
-    )
+def test_an_aggregate_inside_a_choice_is_refused_by_the_compiler_at_its_line(
+    write: Write, world: World
+) -> None:
+    text = """
+routes:
+  - route: batches
+    from: {channel: shop.order}
+    steps:
+      - choice:
+          when:
+            - test: "true"
+              steps:
+                - aggregate: {as: shop.order, size: 2}
+"""
 
-    assert [str(p) for p in check_routes([built], world)] == [
-        "route batches: does not compile: 0.when0.0:aggregate: aggregate must be a "
-        "top-level step, not inside a choice"
+    assert check(write, world, text) == [
+        "9:19: route batches, step 0.when0.0:aggregate: aggregate must be a top-level step, "
+        "not inside a choice"
     ]
 
 
