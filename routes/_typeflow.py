@@ -27,6 +27,8 @@ Loc = tuple[str | int, ...]
 # What every expression sees (routes/_message.py: Message.context).
 MESSAGE_VARIABLES = frozenset({"data", "type", "subject", "id", "correlationid", "source", "time"})
 COMPLETION_VARIABLES = MESSAGE_VARIABLES | {"parts", "count"}
+_STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+_DATA_FIELD = re.compile(r"(?<![\w.])data\.([A-Za-z_]\w*)")
 
 
 class TypeFlow:
@@ -58,7 +60,7 @@ class TypeFlow:
         return spec.schema_ if known else None
 
     def _filter(self, spec: Any, current: str | None, loc: Loc, label: str) -> str | None:
-        self._expression(spec.when, (*loc, "when"))
+        self._expression(spec.when, (*loc, "when"), current)
         return current
 
     def _split(self, spec: Any, current: str | None, loc: Loc, label: str) -> str | None:
@@ -66,14 +68,16 @@ class TypeFlow:
         return spec.as_ if self._schema(spec.as_, (*loc, "as")) else None
 
     def _aggregate(self, spec: Any, current: str | None, loc: Loc, label: str) -> str | None:
-        self._expression(spec.key, (*loc, "key"))
+        self._expression(spec.key, (*loc, "key"), current)
         if spec.complete_when is not None:
-            self._expression(spec.complete_when, (*loc, "complete_when"), COMPLETION_VARIABLES)
+            self._expression(
+                spec.complete_when, (*loc, "complete_when"), current, COMPLETION_VARIABLES
+            )
         return spec.as_ if self._schema(spec.as_, (*loc, "as")) else None
 
     def _throttle(self, spec: Any, current: str | None, loc: Loc, label: str) -> str | None:
         if spec.key is not None:
-            self._expression(spec.key, (*loc, "key"))
+            self._expression(spec.key, (*loc, "key"), current)
         return current
 
     def _wiretap(self, spec: Any, current: str | None, loc: Loc, label: str) -> str | None:
@@ -94,7 +98,7 @@ class TypeFlow:
         for index, target in enumerate(spec.to):
             self._target(target, current, (*loc, "to", index))
         if spec.expr is not None:
-            self._expression(spec.expr, (*loc, "expr"))
+            self._expression(spec.expr, (*loc, "expr"), current)
         return current
 
     def _translate(self, spec: Any, current: str | None, loc: Loc, label: str) -> str | None:
@@ -115,7 +119,7 @@ class TypeFlow:
         made: list[str | None] = []
         for index, when in enumerate(spec.when):
             self._label = f"step {label}:choice"
-            self._expression(when.test, (*loc, "when", index, "test"))
+            self._expression(when.test, (*loc, "when", index, "test"), current)
             branch = (*loc, "when", index, "steps")
             made.append(self.walk(when.steps, current, loc=branch, label=f"{label}.when{index}."))
         if spec.otherwise:
@@ -176,7 +180,7 @@ class TypeFlow:
             if isinstance(source, str):
                 self._path(source, current, at)
             elif isinstance(source, Expr):
-                self._expression(source.expr, (*at, "expr"))
+                self._expression(source.expr, (*at, "expr"), current)
             elif isinstance(source, Lookup):
                 if source.lookup not in self.loaded.route.lookups:
                     known = ", ".join(sorted(self.loaded.route.lookups)) or "none"
@@ -220,20 +224,28 @@ class TypeFlow:
         except PathError as error:
             self._problem(loc, str(error))
             return
+        if path.data_field is not None:
+            self._data_field(path.data_field, f"reads {source}", current, loc)
+
+    def _data_field(self, field: str, reads: str, current: str | None, loc: Loc) -> None:
+        """A top-level field of `data` read where messages of type `current` arrive."""
         schema = self.world.json_schema(current) if current is not None else None
-        field = path.data_field
-        if schema is None or field is None or schema.get("additionalProperties") is True:
+        if schema is None or schema.get("additionalProperties") is True:
             return
         properties = schema.get("properties", {})
         if field not in properties:
             self._problem(
                 loc,
-                f"reads {source} but {current} has no field {field!r}"
+                f"{reads} but {current} has no field {field!r}"
                 f"{_did_you_mean(field, properties)}; its fields: {', '.join(properties)}",
             )
 
     def _expression(
-        self, source: str, loc: Loc, variables: frozenset[str] = MESSAGE_VARIABLES
+        self,
+        source: str,
+        loc: Loc,
+        current: str | None,
+        variables: frozenset[str] = MESSAGE_VARIABLES,
     ) -> None:
         try:
             expression = Expression(source)
@@ -247,6 +259,9 @@ class TypeFlow:
                 f"{source!r} uses {', '.join(unknown)}, which a message does not have; an "
                 f"expression here sees {', '.join(sorted(variables))}",
             )
+        # `data.x` outside string literals: the fields the expression reads.
+        for field in dict.fromkeys(_DATA_FIELD.findall(_STRING.sub('""', source))):
+            self._data_field(field, f"{source!r} reads data.{field}", current, loc)
 
     def _problem(self, loc: Loc, message: str, *, key: bool = False) -> None:
         self.problems.append(self.loaded.problem(loc, self._label, message, key=key))

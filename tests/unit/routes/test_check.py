@@ -248,3 +248,14 @@ def test_a_lookup_table_the_route_does_not_define_is_named(write: Write, world: 
         "11:29: route orders-to-records, step 2:translate: lookup table 'regions' is not "
         "defined under the route's `lookups:` (defined: none)"
     ]
+
+
+def test_an_expression_reads_only_fields_of_the_type_that_reaches_it(
+    write: Write, world: World
+) -> None:
+    text = GOOD.replace("\"data.city == 'Utrecht'\"", "\"data.town == 'data.nowhere'\"")
+
+    assert check(write, world, text) == [
+        "6:24: route orders-to-records, step 1:filter: \"data.town == 'data.nowhere'\" reads "
+        "data.town but shop.order has no field 'town'; its fields: order_id, city, lines"
+    ]
