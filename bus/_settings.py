@@ -87,6 +87,11 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="Adapter instances by name: {population-register: {kind: soap, ...}}.",
     )
+    routes: list[Path] = Field(
+        default_factory=list,
+        description="Route files, or folders of *.yaml route files, relative to the working "
+        "directory: [routes/]. `civicbus routes check` checks them.",
+    )
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

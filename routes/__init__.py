@@ -5,7 +5,11 @@ split, aggregate, enrich, wire tap, throttle, delay, call, to, recipients — to
 legacy operations. Routes are declared in YAML files or built in Python; both make a `Route`.
 """
 
+from routes._builder import RouteBuilder, Steps, route, steps
+from routes._check import check_routes
+from routes._cycles import topic_matches
 from routes._expr import Expression, ExpressionError
+from routes._loader import LoadedRoute, load_routes
 from routes._message import Message, Runtime
 from routes._model import (
     ErrorPolicy,
@@ -15,6 +19,9 @@ from routes._model import (
     Target,
 )
 from routes._pipeline import CompiledRoute
+from routes._problems import Problem, RouteFileError
+from routes._schema import route_file_schema
+from routes._world import OperationTypes, World
 
 __all__ = [
     "CompiledRoute",
@@ -22,9 +29,22 @@ __all__ = [
     "Expression",
     "ExpressionError",
     "From",
+    "LoadedRoute",
     "Message",
+    "OperationTypes",
+    "Problem",
     "Route",
+    "RouteBuilder",
     "RouteFile",
+    "RouteFileError",
     "Runtime",
+    "Steps",
     "Target",
+    "World",
+    "check_routes",
+    "load_routes",
+    "route",
+    "route_file_schema",
+    "steps",
+    "topic_matches",
 ]

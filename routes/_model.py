@@ -18,6 +18,7 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -36,7 +37,22 @@ def to_seconds(value: object) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
-Duration = Annotated[float, BeforeValidator(to_seconds), Field(ge=0)]
+# The published JSON Schema must accept what the loader accepts ("30s" as well as 30), or an
+# editor would flag valid route files; pydantic alone would describe a plain number.
+Duration = Annotated[
+    float,
+    BeforeValidator(to_seconds),
+    Field(ge=0),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0},
+                {"type": "string", "pattern": _DURATION.pattern},
+            ],
+            "description": "Seconds (2.5), or a number with a unit: 250ms, 30s, 5m, 1h.",
+        }
+    ),
+]
 
 
 class _Spec(BaseModel):

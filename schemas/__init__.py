@@ -3,13 +3,14 @@
 from schemas._domain import Address, AddressChanged, Person, default_registry
 from schemas._envelope import CLOUDEVENTS_JSON, Envelope
 from schemas._errors import FieldProblem, IncompatibleSchema, InvalidMessage, UnknownSchema
-from schemas._operation import OPERATION_ERROR_TYPE, OperationError
+from schemas._operation import OPERATION_ERROR_CODES, OPERATION_ERROR_TYPE, OperationError
 from schemas._personal import MASKED, Personal, mask, personal_fields
 from schemas._registry import RegisteredSchema, SchemaRegistry, dataschema_uri
 
 __all__ = [
     "CLOUDEVENTS_JSON",
     "MASKED",
+    "OPERATION_ERROR_CODES",
     "OPERATION_ERROR_TYPE",
     "Address",
     "AddressChanged",

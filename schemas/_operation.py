@@ -8,6 +8,21 @@ from pydantic import BaseModel, ConfigDict, Field
 
 OPERATION_ERROR_TYPE = "civicbus.operation.error"
 
+# Every `OperationError.code` the bus and the adapter SDK give, so a route's `retry_on` can be
+# checked before it runs; an adapter error class with a new code must be added here too.
+OPERATION_ERROR_CODES = frozenset(
+    {
+        "adapter_error",
+        "circuit_open",
+        "internal_error",
+        "invalid_request",
+        "legacy_fault",
+        "legacy_timeout",
+        "legacy_unavailable",
+        "unknown_operation",
+    }
+)
+
 
 class OperationError(BaseModel):
     """Why a call to a legacy operation has no result, and whether trying again may help.

@@ -6,9 +6,11 @@ import time
 
 import pytest
 
+import adapters
 import adapters.example as example_api
 from adapters import CallContext, InvalidRequest, LegacyFault, LegacyUnavailable, Operation
 from adapters.example import ExampleAdapter, ExampleConfig, GetRecord, PutRecord
+from schemas import OPERATION_ERROR_CODES
 
 
 def adapter(**config: object) -> ExampleAdapter:
@@ -86,3 +88,10 @@ def test_the_example_kind_exports_exactly_its_public_names() -> None:
         "Register",
         "RegisterFault",
     ]
+
+
+def test_every_adapter_error_code_is_a_known_operation_error_code() -> None:
+    errors = [getattr(adapters, name) for name in adapters.__all__]
+    codes = {e.code for e in errors if isinstance(e, type) and issubclass(e, adapters.AdapterError)}
+
+    assert codes <= OPERATION_ERROR_CODES

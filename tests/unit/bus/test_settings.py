@@ -77,3 +77,13 @@ def test_a_file_that_is_not_yaml_is_a_config_error(tmp_path: Path) -> None:
 def test_a_missing_config_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(tmp_path / "absent.yaml")
+
+
+def test_routes_name_files_and_folders_and_default_to_none(tmp_path: Path) -> None:
+    config = tmp_path / "with-routes.yaml"
+    config.write_text("routes: [routes/, extra/moves.yaml]\n", encoding="utf-8")
+
+    assert (load_settings().routes, load_settings(config).routes) == (
+        [],
+        [Path("routes"), Path("extra/moves.yaml")],
+    )

@@ -15,6 +15,7 @@ def test_the_exported_names_are_exactly_these() -> None:
         "IncompatibleSchema",
         "InvalidMessage",
         "MASKED",
+        "OPERATION_ERROR_CODES",
         "OPERATION_ERROR_TYPE",
         "OperationError",
         "Person",
