@@ -74,18 +74,3 @@ class RouteKit(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
-
-
-def topic_matches(pattern: str, key: str) -> bool:
-    """RabbitMQ topic matching: `*` is one word, `#` zero or more."""
-    return _match(pattern.split("."), key.split("."))
-
-
-def _match(pattern: list[str], key: list[str]) -> bool:
-    if not pattern:
-        return not key
-    if pattern[0] == "#":
-        return _match(pattern[1:], key) or (bool(key) and _match(pattern, key[1:]))
-    if not key:
-        return False
-    return pattern[0] in ("*", key[0]) and _match(pattern[1:], key[1:])

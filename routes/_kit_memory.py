@@ -12,8 +12,9 @@ from sqlalchemy.pool import StaticPool
 
 from bus import Aggregates, OperationFailed, OperationNotFound
 from routes._aggregating import aggregate_owner, complete_by_timeout, expired
+from routes._cycles import topic_matches
 from routes._envelopes import RESUME_EXTENSION, outgoing, resume_point
-from routes._kit import DeadLetter, RouteKit, handler_runs, topic_matches
+from routes._kit import DeadLetter, RouteKit, handler_runs
 from routes._message import Completed, Completion, Message
 from routes._model import Route
 from routes._pipeline import CompiledRoute

@@ -24,8 +24,11 @@ from routes._world import World
 
 Loc = tuple[str | int, ...]
 
-# What every expression sees (routes/_message.py: Message.context).
-MESSAGE_VARIABLES = frozenset({"data", "type", "subject", "id", "correlationid", "source", "time"})
+# What every expression sees (routes/_message.py: Message.context), with the extensions a
+# split puts on each item.
+MESSAGE_VARIABLES = frozenset(
+    {"data", "type", "subject", "id", "correlationid", "source", "time", "splitindex", "splitsize"}
+)
 COMPLETION_VARIABLES = MESSAGE_VARIABLES | {"parts", "count"}
 _STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _DATA_FIELD = re.compile(r"(?<![\w.])data\.([A-Za-z_]\w*)")

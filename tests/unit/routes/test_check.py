@@ -124,7 +124,7 @@ def test_cel_may_use_only_what_a_message_has(write: Write, world: World) -> None
     assert check(write, world, text) == [
         "6:24: route orders-to-records, step 1:filter: \"city == 'Utrecht'\" uses city, which "
         "a message does not have; an expression here sees correlationid, data, id, source, "
-        "subject, time, type"
+        "splitindex, splitsize, subject, time, type"
     ]
 
 
