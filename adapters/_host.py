@@ -78,6 +78,14 @@ class AdapterHost:
                 operations=[o.name for o in operations],
             )
 
+    def source_types(self) -> dict[str, str]:
+        """`adapter.source` -> the type of the events it publishes, for every started adapter."""
+        return {
+            f"{adapter.name}.{source.name}": source.event_type
+            for adapter in self.adapters
+            for source in adapter.sources()
+        }
+
     def stop(self) -> None:
         """Stop every adapter (the bus stops the operation servers and sources' stop event)."""
         self._bus.stop()

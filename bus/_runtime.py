@@ -74,6 +74,9 @@ class Bus:
         self._caller_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
+        self._started = False
+        # Each consumer stops on its own event too, so one can be removed from a running bus.
+        self._consumer_runs: dict[str, tuple[threading.Event, threading.Thread]] = {}
         self._publisher: Publisher | None = None
         self._publish_lock = threading.Lock()
 
@@ -195,17 +198,46 @@ class Bus:
         )
         consumer.declare()
         self.consumers.append(consumer)
+        if self._started:
+            self._run_consumer(consumer)
         return consumer
+
+    def unsubscribe(self, name: str, *, timeout: float = 30.0) -> None:
+        """Stop the consumer `name` on a running bus: it finishes and acknowledges the batch
+        in hand; its queue and every message waiting in it stay on the broker."""
+        consumer = next((c for c in self.consumers if c.name == name), None)
+        if consumer is None:
+            raise LookupError(f"no consumer {name!r} on this bus")
+        run = self._consumer_runs.pop(name, None)
+        if run is not None:
+            stop, thread = run
+            stop.set()
+            thread.join(timeout)
+        self.consumers.remove(consumer)
+
+    def _run_consumer(self, consumer: Consumer) -> None:
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=consumer.run, args=(stop,), name=f"consumer-{consumer.name}", daemon=True
+        )
+        self._consumer_runs[consumer.name] = (stop, thread)
+        thread.start()
 
     def start(self) -> None:
         """Run every subscribed consumer in its own thread, and the housekeeping."""
         housekeeping = threading.Thread(target=self._housekeeping, name="housekeeping", daemon=True)
         housekeeping.start()
         self._threads.append(housekeeping)
-        runners = [(f"consumer-{c.name}", c.run) for c in self.consumers]
-        runners += [(f"operations-{s.adapter}", s.run) for s in self.servers]
-        for name, run in runners:
-            thread = threading.Thread(target=run, args=(self._stop,), name=name, daemon=True)
+        self._started = True
+        for consumer in self.consumers:
+            self._run_consumer(consumer)
+        for server in self.servers:
+            thread = threading.Thread(
+                target=server.run,
+                args=(self._stop,),
+                name=f"operations-{server.adapter}",
+                daemon=True,
+            )
             thread.start()
             self._threads.append(thread)
 
@@ -250,6 +282,8 @@ class Bus:
 
     def stop(self) -> None:
         self._stop.set()
+        for stop, _thread in list(self._consumer_runs.values()):
+            stop.set()
 
     @property
     def stopping(self) -> threading.Event:
@@ -258,7 +292,10 @@ class Bus:
 
     def close(self, timeout: float = 30.0) -> None:
         """Stop consumers (each finishes and acks the message in hand), flush the journal."""
-        self._stop.set()
+        self.stop()
+        for _stop, thread in list(self._consumer_runs.values()):
+            thread.join(timeout)
+        self._consumer_runs.clear()
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()

@@ -9,6 +9,7 @@ from routes._builder import RouteBuilder, Steps, route, steps
 from routes._check import check_routes
 from routes._cycles import topic_matches
 from routes._expr import Expression, ExpressionError
+from routes._host import RouteHost
 from routes._loader import LoadedRoute, load_routes
 from routes._message import Message, Runtime
 from routes._model import (
@@ -20,6 +21,7 @@ from routes._model import (
 )
 from routes._pipeline import CompiledRoute
 from routes._problems import Problem, RouteFileError
+from routes._reloader import RouteReloader, checked_routes
 from routes._schema import route_file_schema
 from routes._world import OperationTypes, World
 
@@ -37,11 +39,14 @@ __all__ = [
     "RouteBuilder",
     "RouteFile",
     "RouteFileError",
+    "RouteHost",
+    "RouteReloader",
     "Runtime",
     "Steps",
     "Target",
     "World",
     "check_routes",
+    "checked_routes",
     "load_routes",
     "route",
     "route_file_schema",

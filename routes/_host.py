@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 import structlog
+from kombu import Connection
 
 from bus import Bus
 from routes._aggregating import complete_by_timeout, expired
@@ -34,7 +35,58 @@ class RouteHost:
         for consumer in self.consumers:
             consumer.subscribe(self._patterns(consumer.route))
             log.info("route_started", route=consumer.route.name)
-        if any(a.timeout for c in self.consumers for a in c.compiled.aggregators()):
+        self._start_sweeper()
+
+    def reload(self, routes: list[Route]) -> dict[str, list[str]]:
+        """Swap in `routes` on the running bus; what was kept, started and stopped.
+
+        An unchanged route keeps running untouched. A changed or removed route's consumer
+        finishes and acknowledges the batch in hand, then stops; its queue keeps every message
+        waiting, and a changed route's new consumer takes them up, so nothing in flight is
+        lost. Patterns a route no longer reads from are unbound from its queue."""
+        wanted = {route.name: route for route in routes}
+        # Compile every new route before touching the running ones: a bad one changes nothing.
+        fresh = {
+            name: RouteConsumer(self.bus, route)
+            for name, route in wanted.items()
+            if name not in self._by_name() or self._by_name()[name].route != route
+        }
+        summary: dict[str, list[str]] = {"kept": [], "started": [], "stopped": []}
+        for consumer in list(self.consumers):
+            name = consumer.route.name
+            if name in wanted and name not in fresh:
+                summary["kept"].append(name)
+                continue
+            self.bus.unsubscribe(consumer_name(name))
+            self.consumers.remove(consumer)
+            old = set(self._patterns(consumer.route))
+            new = set(self._patterns(wanted[name])) if name in wanted else set()
+            self._unbind(name, old - new)
+            summary["stopped"].append(name)
+        for name, consumer in fresh.items():
+            consumer.subscribe(self._patterns(consumer.route))
+            self.consumers.append(consumer)
+            summary["started"].append(name)
+        self._start_sweeper()
+        log.info("routes_reloaded", **summary)
+        return summary
+
+    def _by_name(self) -> dict[str, RouteConsumer]:
+        return {consumer.route.name: consumer for consumer in self.consumers}
+
+    def _unbind(self, route: str, patterns: set[str]) -> None:
+        if not patterns:
+            return
+        queue = self.bus.topology.queue_name(consumer_name(route))
+        exchange = self.bus.topology.exchange
+        with Connection(self.bus.settings.broker, connect_timeout=5) as connection:
+            channel = connection.channel()
+            for pattern in sorted(patterns):
+                channel.queue_unbind(queue, exchange.name, pattern)
+
+    def _start_sweeper(self) -> None:
+        needed = any(a.timeout for c in self.consumers for a in c.compiled.aggregators())
+        if needed and self._sweeper is None:
             self._sweeper = threading.Thread(
                 target=self._sweep_until_stopped, name="route-aggregates", daemon=True
             )
@@ -66,7 +118,7 @@ class RouteHost:
     def sweep(self) -> int:
         """Complete every aggregate whose timeout has passed; how many were completed."""
         completed = 0
-        for consumer in self.consumers:
+        for consumer in list(self.consumers):  # a reload may change the list meanwhile
             for step in consumer.compiled.aggregators():
                 if step.timeout is None:
                     continue

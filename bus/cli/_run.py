@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Annotated
 
 import structlog
@@ -15,6 +16,15 @@ from bus._delivery import Delivery
 from bus._errors import BrokerUnavailable
 from bus._runtime import Bus
 from bus.cli._app import app, cli_settings, fail
+from routes import (
+    OperationTypes,
+    Route,
+    RouteFileError,
+    RouteHost,
+    RouteReloader,
+    World,
+    checked_routes,
+)
 from schemas import Address, AddressChanged
 
 log = structlog.get_logger("civicbus.demo")
@@ -28,6 +38,13 @@ def run(
         typer.Option(help="Publish sample address changes every few seconds and consume them."),
     ] = False,
     demo_interval: Annotated[float, typer.Option(help="Seconds between demo events.")] = 2.0,
+    reload: Annotated[
+        bool,
+        typer.Option(
+            help="Reload route files when they change (development). A change that does not "
+            "load or check is refused and the running routes go on."
+        ),
+    ] = False,
 ) -> None:
     """Run the bus: declare the broker topology, migrate the journal, consume until stopped.
 
@@ -35,19 +52,31 @@ def run(
     and a kill -9 loses no accepted message. Ctrl-C (or SIGTERM) finishes the message in hand,
     acknowledges it and exits.
 
+    Routes named by the `routes:` setting are loaded and checked first; a route file with a
+    problem stops the start, with every problem listed.
+
     Example: civicbus run --demo        (then, in another terminal: civicbus tail)
     """
     settings = cli_settings(ctx)
     bus = Bus(settings)
+    reloader: RouteReloader | None = None
     try:
         host = AdapterHost.from_settings(bus)
         host.start()
+        if settings.routes:
+            routes, reloader = _start_routes(bus, host, settings.routes)
+            for route in routes:
+                typer.echo(f"  route    {route.name}", err=True)
         if demo:
             bus.subscribe(
                 "demo.population-register",
                 ["civic.person.address-changed"],
                 _record_address_change,
             )
+    except RouteFileError as exc:
+        host.stop()
+        bus.close()
+        fail("the routes cannot run:\n" + "\n".join(str(p) for p in exc.problems), code=1)
     except (BrokerUnavailable, AdapterConfigError, UnknownAdapterKind) as exc:
         bus.close()
         fail(str(exc), code=1)
@@ -64,11 +93,33 @@ def run(
         feeder.start()
     for entry in bus.catalog.entries():
         typer.echo(f"  offers   {entry.name}", err=True)
+    if reload and reloader is not None:
+        reloader.start(bus.stopping)
+        typer.echo("  reload   route files are watched for changes", err=True)
     try:
         bus.run_until_stopped()
     finally:
         host.stop()
     typer.secho("civicbus stopped cleanly", fg=typer.colors.GREEN, err=True)
+
+
+def _start_routes(
+    bus: Bus, host: AdapterHost, paths: list[Path]
+) -> tuple[list[Route], RouteReloader]:
+    """Load and check the route files against what this process offers, and subscribe them."""
+
+    def world() -> World:
+        known = World(registry=bus.registry, sources=host.source_types())
+        for entry in bus.catalog.entries():
+            known.operations[entry.name] = OperationTypes(
+                entry.name, entry.request_type, entry.response_type
+            )
+        return known
+
+    routes = checked_routes(paths, world())
+    route_host = RouteHost(bus, routes, sources=host.source_types())
+    route_host.start()
+    return routes, RouteReloader(route_host, paths, world)
 
 
 def _record_address_change(delivery: Delivery) -> None:

@@ -11,6 +11,7 @@ import pytest
 from kombu import Connection, Queue
 
 from bus import Bus, Settings
+from schemas import SchemaRegistry
 
 
 @pytest.fixture(params=["rabbitmq", "embedded"])
@@ -50,8 +51,8 @@ def bus_factory(make_settings: Callable[..., Settings]) -> Iterator[Callable[...
     """Buses closed and their RabbitMQ queues and exchange deleted after the test."""
     made: list[Bus] = []
 
-    def factory(**overrides: Any) -> Bus:
-        bus = Bus(make_settings(**overrides))
+    def factory(*, registry: SchemaRegistry | None = None, **overrides: Any) -> Bus:
+        bus = Bus(make_settings(**overrides), registry=registry)
         made.append(bus)
         return bus
 

@@ -10,8 +10,7 @@ import json
 import sys
 
 from bus import Bus, Settings
-from routes import Route
-from routes._host import RouteHost
+from routes import Route, RouteHost
 from tests.integration.routes.models import PAYMENT, SUMMARY, payments_registry
 
 SUMS = "payments.sums"
