@@ -10,7 +10,14 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import bench_embedded, bench_filedrop, bench_rabbitmq, bench_soap, bench_sql
+from bench import (
+    bench_embedded,
+    bench_filedrop,
+    bench_rabbitmq,
+    bench_routes,
+    bench_soap,
+    bench_sql,
+)
 from bus import Settings, configure_logging
 
 HERE = Path(__file__).resolve().parent
@@ -22,6 +29,7 @@ COMPARISONS = [
     ("soap_via_bus_rps", "soap_direct_rps", "soap_via_bus_vs_direct_rps", 0.8),
     ("sql_poll_rows_per_s", "sql_raw_rows_per_s", "sql_poll_vs_raw", 0.7),
     ("file_ingest_rows_per_s", "file_raw_rows_per_s", "file_ingest_vs_raw", 0.6),
+    ("route_5_steps_msgs_per_s", "route_bare_bus_msgs_per_s", "route_vs_bare_bus", 0.8),
 ]
 # (figure, the most it may be)
 CEILINGS = [
@@ -41,6 +49,7 @@ def main() -> int:
         ("soap", bench_soap),
         ("sql", bench_sql),
         ("filedrop", bench_filedrop),
+        ("routes", bench_routes),
     ):
         print(f"bench: running {name} ...", file=sys.stderr, flush=True)
         results.update(module.run())

@@ -164,7 +164,7 @@ class _MemoryRuntime:
         return dict(response.data)
 
     def validate(self, type: str, data: dict[str, Any], version: int | None) -> dict[str, Any]:
-        return dict(self.kit.registry.build(type, data, source=_TEST_SOURCE, version=version).data)
+        return self.kit.registry.validate_data(type, data, version).model_dump(mode="json")
 
     def aggregate(
         self, step: str, key: str, message: Message, completion: Completion

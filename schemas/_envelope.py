@@ -95,12 +95,40 @@ def _data_base64_problems(attributes: Mapping[str, Any]) -> list[FieldProblem]:
     return []
 
 
+def _is_json_value(value: Any) -> bool:
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            return False
+        kind = type(item)
+        if kind is str or kind is int or kind is bool or item is None:
+            continue
+        if kind is dict:
+            for key, child in item.items():
+                if type(key) is not str:
+                    return False
+                pending.append((child, depth + 1))
+        elif kind is list:
+            pending.extend((child, depth + 1) for child in item)
+        elif kind is float:
+            if not math.isfinite(item):
+                return False
+        else:
+            return False  # subclasses and other types: the full walk decides and explains
+    return True
+
+
 def _json_value_problem(value: Any, location: str) -> str | None:
     """Why ``value`` is not a JSON value, or None when it is one.
 
     Walks with its own stack and a depth limit: a hostile, deeply nested body must be refused,
     not crash the consumer with a RecursionError.
     """
+    # Every message passes here, and nearly all are fine: a walk that names no locations
+    # first, and the one that names them only for a value already known to be bad.
+    if _is_json_value(value):
+        return None
     pending: list[tuple[str, Any, int]] = [(location, value, 0)]
     while pending:
         where, item, depth = pending.pop()

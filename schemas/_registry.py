@@ -233,6 +233,11 @@ class SchemaRegistry:
             payload = _upcast(payload, step)
         return payload
 
+    def validate_data(self, type: str, data: Any, version: int | None = None) -> BaseModel:
+        """``data`` checked against ``type`` (latest or ``version``) without making an envelope;
+        raises UnknownSchema or InvalidMessage naming ``data.*``."""
+        return _validate(self.get(type, version), data)
+
     def validate(self, envelope: Envelope) -> None:
         """Raise InvalidMessage (or UnknownSchema) unless ``read`` would succeed."""
         self.read(envelope)
