@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic import BaseModel
 
 from adapters import adapter_kind
 from bus import Settings
 from routes import World, check_routes, load_routes
-from schemas import default_registry
+from schemas import Person, default_registry
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 BLOCKS = re.findall(r"```yaml\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
@@ -46,18 +47,15 @@ def test_the_readme_shows_adapter_configuration():
     assert len(BLOCKS) >= 2
 
 
+class GetPerson(BaseModel):
+    person_id: str
+
+
 def readme_operations() -> list[str]:
     return ["population-register.get-person"]
 
 
-def readme_operation_models(name: str) -> tuple[type[Any], type[Any]]:
-    from pydantic import BaseModel
-
-    from schemas import Person
-
-    class GetPerson(BaseModel):
-        person_id: str
-
+def readme_operation_models(name: str) -> tuple[type[BaseModel], type[BaseModel]]:
     return GetPerson, Person
 
 
