@@ -127,7 +127,8 @@ class BusKit(RouteKit):
         with Connection(self.bus.settings.broker) as connection:
             channel = connection.channel()
             for route in self.routes:
-                name = consumer_name(route.errors.dead_letter or route.name)
+                # A route's own dead-letter queue, or the shared one its error policy names.
+                name = route.errors.dead_letter or consumer_name(route.name)
                 queue = Queue(self.bus.topology.dead_letter_queue_name(name))(channel)
                 while (message := queue.get(no_ack=True)) is not None:
                     headers = message.headers or {}

@@ -299,13 +299,13 @@ def test_a_retryable_fault_is_retried_until_the_operation_answers(route_kit: Kit
 
 
 @kits
-def test_a_fault_not_in_retry_on_is_dead_lettered_at_once_with_its_reason(route_kit: Kit):
+def test_a_fault_not_in_retry_on_goes_at_once_to_the_named_dead_letter_queue(route_kit: Kit):
     refusing = StandIn("ledger.book", replies=[StandInFault("no such account", retryable=True)])
     kit = route_kit(
         [
             route(
                 [{"to": {"operation": "ledger.book"}}],
-                errors={"retry_on": ["legacy_unavailable"]},
+                errors={"retry_on": ["legacy_unavailable"], "dead_letter": "payments-failed"},
             )
         ],
         payments_registry(),
