@@ -5,13 +5,14 @@ from schemas._envelope import CLOUDEVENTS_JSON, Envelope
 from schemas._errors import FieldProblem, IncompatibleSchema, InvalidMessage, UnknownSchema
 from schemas._operation import OPERATION_ERROR_CODES, OPERATION_ERROR_TYPE, OperationError
 from schemas._personal import MASKED, Personal, mask, personal_fields
-from schemas._registry import RegisteredSchema, SchemaRegistry, dataschema_uri
+from schemas._registry import TYPE_NAME_PATTERN, RegisteredSchema, SchemaRegistry, dataschema_uri
 
 __all__ = [
     "CLOUDEVENTS_JSON",
     "MASKED",
     "OPERATION_ERROR_CODES",
     "OPERATION_ERROR_TYPE",
+    "TYPE_NAME_PATTERN",
     "Address",
     "AddressChanged",
     "Envelope",

@@ -26,7 +26,9 @@ PayloadModel: TypeAlias = type[BaseModel]
 Upcast: TypeAlias = Callable[[dict[str, Any]], dict[str, Any]]
 
 # Type names become broker routing keys: dotted lower-case words, hyphens inside words only.
-_TYPE_NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:\.[a-z][a-z0-9]*(?:-[a-z0-9]+)*)*$")
+# A type name is also a broker routing key: dotted lower-case words, hyphens inside words.
+TYPE_NAME_PATTERN = r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:\.[a-z][a-z0-9]*(?:-[a-z0-9]+)*)*$"
+_TYPE_NAME = re.compile(TYPE_NAME_PATTERN)
 _DATASCHEMA = re.compile(r"^urn:civicbus:schema:(?P<type>[^:]+):(?P<version>[1-9][0-9]*)$")
 _JSON_CONTENT = re.compile(r"^(application|text)/([A-Za-z0-9.\-]+\+)?json(;.*)?$")
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"

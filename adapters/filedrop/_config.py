@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from adapters._config import AdapterConfig
 from adapters.filedrop._formats import FileFormat
+from schemas import TYPE_NAME_PATTERN
 
 
 class Readiness(BaseModel):
@@ -38,7 +39,7 @@ class Inbox(BaseModel):
     name: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", description="The source name.")
     path: Path
     format: FileFormat
-    event_type: str = Field(pattern=r"^[a-z0-9]+(\.[a-z0-9_]+)+$")
+    event_type: str = Field(pattern=TYPE_NAME_PATTERN)
     include: list[str] = Field(default_factory=lambda: ["*"])
     exclude: list[str] = Field(default_factory=list)
     depth: int = Field(0, ge=0, description="Subfolder levels to descend; 0 = the folder only.")

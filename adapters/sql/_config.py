@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from adapters._config import AdapterConfig
+from schemas import TYPE_NAME_PATTERN
 
 Coercion = Literal["str", "int", "decimal", "float", "bool", "date", "datetime"]
 
@@ -46,7 +47,7 @@ class SourceConfig(BaseModel):
     name: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     strategy: Literal["watermark", "outbox", "query"] = "watermark"
     table: str | None = Field(None, description="watermark/outbox: the polled table or view.")
-    event_type: str = Field(pattern=r"^[a-z0-9]+(\.[a-z0-9_]+)+$")
+    event_type: str = Field(pattern=TYPE_NAME_PATTERN)
     fields: list[FieldMapping] = Field(min_length=1)
     mapping: str | None = Field(
         None, description="'module:function' turning the row dict into the payload dict."

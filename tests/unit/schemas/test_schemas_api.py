@@ -22,6 +22,7 @@ def test_the_exported_names_are_exactly_these() -> None:
         "Personal",
         "RegisteredSchema",
         "SchemaRegistry",
+        "TYPE_NAME_PATTERN",
         "UnknownSchema",
         "dataschema_uri",
         "default_registry",

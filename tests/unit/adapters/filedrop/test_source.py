@@ -218,3 +218,19 @@ def test_a_changed_claim_is_refused_when_opened(tmp_path: Path):
     stored.write_text("id\n2\n")
     with pytest.raises(ClaimMismatch, match=r"no longer holds p\.csv"):
         open_claim(claim)
+
+
+@pytest.mark.parametrize(
+    ("event_type", "accepted"),
+    [("tax.assessment-received", True), ("tax.assessment_received", False), ("Tax.x", False)],
+)
+def test_an_inbox_takes_exactly_the_event_types_the_registry_takes(
+    tmp_path: Path, event_type: str, accepted: bool
+):
+    try:
+        make_inbox(tmp_path, event_type=event_type)
+    except ValueError:
+        taken = False
+    else:
+        taken = True
+    assert taken == accepted
