@@ -6,8 +6,10 @@ and is the default.
 """
 
 from bus._aggregates import AggregateGroup, Aggregates
+from bus._audit import AuditLog, OperatorAction
 from bus._caller import Caller, OperationFailed, OperationTimeout
 from bus._catalog import Catalog, OperationEntry, OperationNotFound
+from bus._dead_letters import DeadLetter, DeadLetterNotFound, DeadLetters
 from bus._delivery import Delivery, Handler
 from bus._embedded import register as _register_embedded_transport
 from bus._errors import BrokerUnavailable, PermanentError, PublishError, TransientError
@@ -25,12 +27,16 @@ _register_embedded_transport()
 __all__ = [
     "AggregateGroup",
     "Aggregates",
+    "AuditLog",
     "BrokerUnavailable",
     "Bus",
     "Caller",
     "Catalog",
     "Claim",
     "ConfigError",
+    "DeadLetter",
+    "DeadLetterNotFound",
+    "DeadLetters",
     "Delivery",
     "Handler",
     "Hop",
@@ -45,6 +51,7 @@ __all__ = [
     "OperationNotFound",
     "OperationServer",
     "OperationTimeout",
+    "OperatorAction",
     "PermanentError",
     "PublishError",
     "Publisher",

@@ -318,7 +318,7 @@ class Processor:
                 consumer=self.consumer,
                 attempt=attempt,
                 error=_describe(error),
-                detail={"reason": reason},
+                detail={"reason": reason, "queue": self._queues.dead_letters.name},
             )
         log.error(
             "message_dead_lettered",

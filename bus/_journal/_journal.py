@@ -212,6 +212,10 @@ class Journal:
             limit=limit,
         )
 
+    def dead_letter_queues(self) -> list[str]:
+        """The dead-letter queues messages were sent to, as journaled."""
+        return _queries.dead_letter_queues(self._engine)
+
     def purge(self, *, older_than: timedelta) -> int:
         """Delete messages and hops older than `older_than`; returns how many messages went."""
         return _queries.purge(self._engine, older_than=older_than)

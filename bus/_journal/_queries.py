@@ -105,3 +105,16 @@ def purge(engine: sa.Engine, *, older_than: timedelta) -> int:
         )
         result = connection.execute(messages.delete().where(messages.c.first_seen < cutoff))
     return int(result.rowcount)
+
+
+def dead_letter_queues(engine: sa.Engine, *, scan: int = 50_000) -> list[str]:
+    """Queues that messages were dead-lettered to, from the latest `scan` such hops."""
+    query = (
+        sa.select(hops.c.detail)
+        .where(hops.c.hop == "dead_lettered")
+        .order_by(hops.c.seq.desc())
+        .limit(scan)
+    )
+    with engine.connect() as connection:
+        details = connection.scalars(query).all()
+    return sorted({d["queue"] for d in details if isinstance(d, dict) and d.get("queue")})

@@ -20,6 +20,7 @@ class Hop(StrEnum):
     REJECTED = "rejected"
     REPLAYED = "replayed"
     ROUTED = "routed"
+    DISCARDED = "discarded"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from bus._aggregates import metadata as aggregates_metadata
+from bus._audit import metadata as audit_metadata
 from bus._idempotency import metadata as idempotency_metadata
 from bus._journal._tables import metadata as journal_metadata
 from bus._replies import metadata as replies_metadata
@@ -18,4 +19,5 @@ ALL_METADATA: list[sa.MetaData] = [
     idempotency_metadata,
     replies_metadata,
     aggregates_metadata,
+    audit_metadata,
 ]
