@@ -16,7 +16,7 @@ from adapters._emitter import BusEmitter
 from adapters._guard import Guard
 from adapters._operation import CallContext, Operation, Source
 from adapters._registry import build_adapter
-from bus import Bus, OperationEntry, ServedOperation
+from bus import Bus, OperationEntry, ServedOperation, register_gauge
 from schemas import Envelope
 
 log = structlog.get_logger("civicbus.adapters")
@@ -32,6 +32,9 @@ class AdapterStatus:
     breaker: BreakerState
     last_error: str | None
     operations: list[str]
+
+
+_CIRCUIT_VALUES = {"closed": 0.0, "half-open": 1.0, "open": 2.0}
 
 
 class AdapterHost:
@@ -56,6 +59,7 @@ class AdapterHost:
         `serve=False` only learns the operations (schemas and catalog entries), for a process
         that calls adapters served by another process — a gateway, or a worker's client.
         """
+        self._register_metrics()
         for adapter in self.adapters:
             adapter.start()
             guard = Guard(adapter.name, adapter.config)
@@ -77,6 +81,17 @@ class AdapterHost:
                 kind=adapter.kind,
                 operations=[o.name for o in operations],
             )
+
+    def _register_metrics(self) -> None:
+        register_gauge(
+            "civicbus_circuit_state",
+            "Circuit breaker of each adapter: 0 closed, 1 half open, 2 open.",
+            ["adapter"],
+            lambda: [
+                ([name], _CIRCUIT_VALUES.get(guard.state, -1.0))
+                for name, guard in list(self.guards.items())
+            ],
+        )
 
     def source_types(self) -> dict[str, str]:
         """`adapter.source` -> the type of the events it publishes, for every started adapter."""

@@ -16,6 +16,7 @@ from bus._errors import BrokerUnavailable, PermanentError, PublishError, Transie
 from bus._idempotency import Claim, IdempotencyStore
 from bus._journal import Hop, HopRecord, Journal, MessageRecord
 from bus._logging import bind_message, configure_logging
+from bus._metrics import register_gauge
 from bus._operations import OperationHandler, OperationServer, ServedOperation
 from bus._publisher import Publisher
 from bus._runtime import Bus
@@ -63,4 +64,5 @@ __all__ = [
     "bind_message",
     "configure_logging",
     "load_settings",
+    "register_gauge",
 ]

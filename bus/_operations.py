@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from bus._catalog import OperationEntry
 from bus._journal import Hop, Journal
 from bus._logging import bind_message
+from bus._metrics import OPERATION_SECONDS
 from bus._publisher import Publisher
 from bus._reconnect import serve_until_stopped
 from bus._replies import ReplyStore
@@ -188,6 +189,8 @@ class OperationServer:
                     reply = Envelope.from_json(reply_body)
                     log.info("operation_reply_repeated", adapter=self.adapter, operation=operation)
             elapsed = (time.perf_counter() - started) * 1000
+            outcome = str(reply.data.get("code")) if reply.type == OPERATION_ERROR_TYPE else "ok"
+            OPERATION_SECONDS.labels(self.adapter, operation, outcome).observe(elapsed / 1000)
             if self._journal is not None:
                 failed = reply.type == OPERATION_ERROR_TYPE
                 self._journal.hop(

@@ -25,6 +25,7 @@ from bus._delivery import Delivery, Destination, Handler
 from bus._errors import PermanentError, TransientError
 from bus._journal import Hop
 from bus._logging import bind_message
+from bus._metrics import CONSUMED, HANDLER_SECONDS
 from bus._wire import (
     HEADER_CONSUMER,
     HEADER_DEAD_LETTERED_AT,
@@ -149,6 +150,8 @@ class Processor:
         _ack_together([item.message for item, _duplicate, _elapsed in handled])
         for item, duplicate, elapsed in handled:
             hop = Hop.DUPLICATE if duplicate else Hop.HANDLED
+            CONSUMED.labels(self.consumer, hop.value).inc()
+            HANDLER_SECONDS.labels(self.consumer).observe(elapsed / 1000)
             if self._journal is not None:
                 self._journal.hop(
                     item.envelope.id,
@@ -272,6 +275,7 @@ class Processor:
         headers = {**(message.headers or {}), HEADER_DELIVERY: attempt + 1}
         self._publisher.send([_copy(message, body, routing_key=line.name, headers=headers)])
         message.ack()
+        CONSUMED.labels(self.consumer, Hop.RETRIED.value).inc()
         if self._journal is not None:
             self._journal.hop(
                 envelope.id,
@@ -310,6 +314,7 @@ class Processor:
         dead = _copy(message, body, routing_key=self._queues.dead_letters.name, headers=headers)
         self._publisher.send([dead])
         message.ack()
+        CONSUMED.labels(self.consumer, Hop.DEAD_LETTERED.value).inc()
         message_id = envelope.id if envelope else message.properties.get("message_id")
         if self._journal is not None and message_id:
             self._journal.hop(

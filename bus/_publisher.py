@@ -23,6 +23,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_e
 
 from bus._errors import BrokerUnavailable, PublishError
 from bus._journal import Hop
+from bus._metrics import PUBLISHED
 from bus._wire import CLOUDEVENTS_JSON, Outgoing
 from schemas import FieldProblem, InvalidMessage
 
@@ -108,6 +109,8 @@ class Publisher:
         except _ConnectionLost as lost:
             self._send_again(lost.unconfirmed)
         for message in messages:
+            if message.envelope is not None:
+                PUBLISHED.labels(message.envelope.type).inc()
             if message.envelope is not None and self._journal is not None:
                 self._journal.message(message.envelope)
                 self._journal.hop(message.envelope.id, Hop.PUBLISHED, at=handed_over)

@@ -15,6 +15,7 @@ from types import FrameType
 from typing import Any
 
 import structlog
+from kombu import Connection
 from pydantic import BaseModel
 
 from bus._caller import Caller
@@ -23,6 +24,7 @@ from bus._consumer import Consumer
 from bus._delivery import Handler
 from bus._idempotency import IdempotencyStore
 from bus._journal import Journal
+from bus._metrics import SCRAPED
 from bus._operations import OperationServer, ServedOperation
 from bus._processing import Processor
 from bus._publisher import Publisher
@@ -223,12 +225,48 @@ class Bus:
         self._consumer_runs[consumer.name] = (stop, thread)
         thread.start()
 
+    def _register_metrics(self) -> None:
+        # Read when scraped; a later Bus in the same process takes the names over.
+        if self.journal is not None:
+            journal = self.journal
+            SCRAPED.add(
+                "civicbus_journal_lag",
+                "Journal entries queued or being written, not yet in the database.",
+                [],
+                lambda: [([], float(journal.lag))],
+            )
+            SCRAPED.add(
+                "civicbus_journal_dropped",
+                "Journal entries given up since the process started.",
+                [],
+                lambda: [([], float(journal.dropped))],
+            )
+        SCRAPED.add(
+            "civicbus_queue_messages",
+            "Messages waiting in each queue of this process's consumers.",
+            ["queue"],
+            self._queue_depths,
+        )
+
+    def _queue_depths(self) -> list[tuple[list[str], float]]:
+        names = [
+            q.name for c in list(self.consumers) for q in (c.queues.work, c.queues.dead_letters)
+        ]
+        depths: list[tuple[list[str], float]] = []
+        with Connection(self.settings.broker, connect_timeout=2) as connection:
+            channel = connection.channel()
+            for name in names:
+                _queue, count, _consumers = channel.queue_declare(name, passive=True)
+                depths.append(([name], float(count)))
+        return depths
+
     def start(self) -> None:
         """Run every subscribed consumer in its own thread, and the housekeeping."""
         housekeeping = threading.Thread(target=self._housekeeping, name="housekeeping", daemon=True)
         housekeeping.start()
         self._threads.append(housekeeping)
         self._started = True
+        self._register_metrics()
         for consumer in self.consumers:
             self._run_consumer(consumer)
         for server in self.servers:
