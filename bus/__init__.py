@@ -7,16 +7,25 @@ and is the default.
 
 from bus._caller import Caller, OperationFailed, OperationTimeout
 from bus._catalog import Catalog, OperationEntry, OperationNotFound
+from bus._catalog_store import CatalogStore, StoredOperation
 from bus._delivery import Delivery, Handler
 from bus._embedded import register as _register_embedded_transport
 from bus._errors import BrokerUnavailable, PermanentError, PublishError, TransientError
 from bus._idempotency import Claim, IdempotencyStore
 from bus._journal import Hop, HopRecord, Journal, MessageRecord
+from bus._json_schema import CanonicalData
 from bus._logging import bind_message, configure_logging
 from bus._operations import OperationHandler, OperationServer, ServedOperation
 from bus._publisher import Publisher
 from bus._runtime import Bus
-from bus._settings import ConfigError, JournalSettings, RetrySettings, Settings, load_settings
+from bus._settings import (
+    CatalogSettings,
+    ConfigError,
+    JournalSettings,
+    RetrySettings,
+    Settings,
+    load_settings,
+)
 from bus._topology import Topology
 
 _register_embedded_transport()
@@ -25,7 +34,10 @@ __all__ = [
     "BrokerUnavailable",
     "Bus",
     "Caller",
+    "CanonicalData",
     "Catalog",
+    "CatalogSettings",
+    "CatalogStore",
     "Claim",
     "ConfigError",
     "Delivery",
@@ -48,6 +60,7 @@ __all__ = [
     "RetrySettings",
     "ServedOperation",
     "Settings",
+    "StoredOperation",
     "Topology",
     "TransientError",
     "bind_message",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import Any
 
@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from bus._caller import Caller
 from bus._catalog import Catalog
+from bus._catalog_store import CatalogStore, StoredOperation
 from bus._consumer import Consumer
 from bus._delivery import Handler
 from bus._idempotency import IdempotencyStore
@@ -56,7 +57,12 @@ class Bus:
             self.journal.start()
         self.idempotency = IdempotencyStore(self.settings.state)
         self.replies = ReplyStore(self.settings.state, migrate=False)  # migrated just above
-        self.catalog = Catalog()
+        self.catalog_store = CatalogStore(self.settings.state)
+        self.catalog = Catalog(
+            self.catalog_store,
+            stale_after=self.settings.catalog.stale_after,
+            cache_seconds=self.settings.catalog.cache_seconds,
+        )
         self.consumers: list[Consumer] = []
         self.servers: list[OperationServer] = []
         self._caller: Caller | None = None
@@ -111,8 +117,27 @@ class Bus:
         server.declare()
         for served in operations:
             self.catalog.add(served.entry)
+        self.catalog_store.record([self._stored(served) for served in operations])
         self.servers.append(server)
         return server
+
+    def _stored(self, served: ServedOperation) -> StoredOperation:
+        entry = served.entry
+
+        def schema(type: str) -> dict[str, Any]:
+            # An operation whose types were never registered is offered with an open schema:
+            # its own server still validates every request.
+            return self.registry.get(type).json_schema() if type in self.registry else {}
+
+        return StoredOperation(
+            adapter=entry.adapter,
+            operation=entry.operation,
+            description=entry.description,
+            idempotent=entry.idempotent,
+            request_schema=schema(entry.request_type),
+            response_schema=schema(entry.response_type),
+            last_seen=datetime.now(UTC),
+        )
 
     def call(
         self,
@@ -122,10 +147,12 @@ class Bus:
         timeout: float = 30.0,
         subject: str | None = None,
         correlationid: str | None = None,
+        request_id: str | None = None,
     ) -> BaseModel:
         """Call `<adapter>.<operation>` over the bus and return its response model.
 
-        Raises InvalidMessage, OperationNotFound, OperationFailed or OperationTimeout.
+        `request_id` becomes the request envelope's id (default: a new one). Raises
+        InvalidMessage, OperationNotFound, OperationFailed or OperationTimeout.
         """
         with self._caller_lock:
             if self._caller is None:
@@ -137,7 +164,12 @@ class Bus:
                     self.publisher(confirm=False),
                 )
         return self._caller.call(
-            name, data, timeout=timeout, subject=subject, correlationid=correlationid
+            name,
+            data,
+            timeout=timeout,
+            subject=subject,
+            correlationid=correlationid,
+            request_id=request_id,
         )
 
     # -- consuming ------------------------------------------------------------------------
@@ -182,6 +214,12 @@ class Bus:
         housekeeping = threading.Thread(target=self._housekeeping, name="housekeeping", daemon=True)
         housekeeping.start()
         self._threads.append(housekeeping)
+        if self.servers:
+            heartbeat = threading.Thread(
+                target=self._catalog_heartbeat, name="catalog-heartbeat", daemon=True
+            )
+            heartbeat.start()
+            self._threads.append(heartbeat)
         runners = [(f"consumer-{c.name}", c.run) for c in self.consumers]
         runners += [(f"operations-{s.adapter}", s.run) for s in self.servers]
         for name, run in runners:
@@ -204,6 +242,15 @@ class Bus:
                     log.info("idempotency_records_purged", removed=removed)
             if self._stop.wait(_HOUSEKEEPING_SECONDS):
                 return
+
+    def _catalog_heartbeat(self) -> None:
+        # Other processes offer an operation only while its host keeps it fresh.
+        adapters = [server.adapter for server in self.servers]
+        while not self._stop.wait(self.settings.catalog.heartbeat_interval):
+            try:
+                self.catalog_store.heartbeat(adapters)
+            except Exception as exc:
+                log.warning("catalog_heartbeat_failed", error=str(exc))
 
     def wait_ready(self, timeout: float = 30.0) -> bool:
         readiness = [c.ready for c in self.consumers] + [s.ready for s in self.servers]
@@ -252,6 +299,7 @@ class Bus:
             self.journal.close()
         self.idempotency.close()
         self.replies.close()
+        self.catalog_store.close()
 
     def __enter__(self) -> Bus:
         return self

@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from bus._catalog_store import metadata as catalog_metadata
 from bus._idempotency import metadata as idempotency_metadata
 from bus._journal._tables import metadata as journal_metadata
 from bus._replies import metadata as replies_metadata
 
-ALL_METADATA: list[sa.MetaData] = [journal_metadata, idempotency_metadata, replies_metadata]
+ALL_METADATA: list[sa.MetaData] = [
+    journal_metadata,
+    idempotency_metadata,
+    replies_metadata,
+    catalog_metadata,
+]
