@@ -19,6 +19,8 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from bus._gateway_settings import GatewaySettings
+
 DEFAULT_CONFIG_FILE = Path("civicbus.yaml")
 
 
@@ -101,6 +103,7 @@ class Settings(BaseSettings):
     retry: RetrySettings = Field(default_factory=RetrySettings)
     journal: JournalSettings = Field(default_factory=JournalSettings)
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     adapters: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Adapter instances by name: {population-register: {kind: soap, ...}}.",

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 # Importing a command module registers its commands on `app`.
-from bus.cli import _adapters, _doctor, _publish, _run, _schemas, _tail  # noqa: F401
+from bus.cli import (  # noqa: F401
+    _adapters,
+    _clients,
+    _doctor,
+    _gateway,
+    _publish,
+    _run,
+    _schemas,
+    _tail,
+)
 from bus.cli._app import CliState, app, cli_settings, fail
 
 __all__ = ["CliState", "app", "cli_settings", "fail", "main"]

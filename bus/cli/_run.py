@@ -13,6 +13,7 @@ import typer
 from adapters import AdapterConfigError, AdapterHost, UnknownAdapterKind
 from bus._delivery import Delivery
 from bus._errors import BrokerUnavailable
+from bus._gateway import Gateway, GatewayServer
 from bus._runtime import Bus
 from bus.cli._app import app, cli_settings, fail
 from schemas import Address, AddressChanged
@@ -64,11 +65,32 @@ def run(
         feeder.start()
     for entry in bus.catalog.entries():
         typer.echo(f"  offers   {entry.name}", err=True)
+    served, server = _start_gateway(bus)
     try:
         bus.run_until_stopped()
     finally:
+        if server is not None and served is not None:
+            server.stop()
+            served.close()
         host.stop()
     typer.secho("civicbus stopped cleanly", fg=typer.colors.GREEN, err=True)
+
+
+def _start_gateway(bus: Bus) -> tuple[Gateway | None, GatewayServer | None]:
+    """The HTTP gateway in this process too, when `gateway.enabled` says so."""
+    settings = bus.settings.gateway
+    if not settings.enabled:
+        return None, None
+    served = Gateway(bus)
+    try:
+        server = GatewayServer(served.app, host=settings.host, port=settings.port)
+        server.start()
+    except (OSError, RuntimeError) as exc:
+        served.close()
+        bus.close()
+        fail(f"the gateway cannot listen: {exc}; change gateway.port or stop what uses it", 1)
+    typer.echo(f"  gateway  {server.url}/api/v1/docs", err=True)
+    return served, server
 
 
 def _record_address_change(delivery: Delivery) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from bus._catalog_store import metadata as catalog_metadata
+from bus._gateway._tables import metadata as gateway_metadata
 from bus._idempotency import metadata as idempotency_metadata
 from bus._journal._tables import metadata as journal_metadata
 from bus._replies import metadata as replies_metadata
@@ -18,4 +19,5 @@ ALL_METADATA: list[sa.MetaData] = [
     idempotency_metadata,
     replies_metadata,
     catalog_metadata,
+    gateway_metadata,
 ]
