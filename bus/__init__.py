@@ -27,10 +27,12 @@ from bus._settings import (
     load_settings,
 )
 from bus._topology import Topology
+from bus._webhook_signature import SIGNATURE_HEADER, sign, verify_signature
 
 _register_embedded_transport()
 
 __all__ = [
+    "SIGNATURE_HEADER",
     "BrokerUnavailable",
     "Bus",
     "Caller",
@@ -66,4 +68,6 @@ __all__ = [
     "bind_message",
     "configure_logging",
     "load_settings",
+    "sign",
+    "verify_signature",
 ]

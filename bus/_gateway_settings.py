@@ -41,6 +41,16 @@ class RateLimitSettings(BaseModel):
     burst: int = Field(60, ge=1, description="Requests a client may send at once.")
 
 
+class WebhookSettings(BaseModel):
+    """Event deliveries to subscribers' URLs (retries and dead letters follow `retry:`)."""
+
+    enabled: bool = Field(True, description="Deliver webhooks from this gateway process.")
+    timeout: float = Field(5.0, gt=0, description="Seconds a receiver has to answer a POST.")
+    poll_interval: float = Field(
+        5.0, gt=0, description="Seconds between reads of the subscriptions table."
+    )
+
+
 class GatewaySettings(BaseModel):
     """The HTTP interface for new digital services."""
 
@@ -57,3 +67,4 @@ class GatewaySettings(BaseModel):
     )
     jwt: JwtSettings = Field(default_factory=JwtSettings)
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)

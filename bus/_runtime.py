@@ -185,6 +185,26 @@ class Bus:
     ) -> Consumer:
         """Register a consumer of the events whose type matches one of `patterns`
         (`*` one word, `#` any words) and declare its queues at once."""
+        consumer = self.consumer(
+            name, patterns, handler, prefetch=prefetch, is_transient=is_transient
+        )
+        self.consumers.append(consumer)
+        return consumer
+
+    def consumer(
+        self,
+        name: str,
+        patterns: list[str],
+        handler: Handler,
+        *,
+        prefetch: int | None = None,
+        is_transient: Callable[[BaseException], bool] | None = None,
+        unknown_types: bool = False,
+    ) -> Consumer:
+        """A consumer with its queues declared, that the caller runs (`consumer.run(stop)`)
+        and stops itself; `Bus.start` does not run it. `unknown_types=True` hands event
+        types this process never registered to the handler as `CanonicalData` instead of
+        dead-lettering them (a forwarder that only passes envelopes on)."""
         queues = self.topology.consumer_queues(name, patterns)
         processor = Processor(
             name,
@@ -197,6 +217,7 @@ class Bus:
             retry=self.settings.retry,
             max_message_bytes=self.settings.max_message_bytes,
             is_transient=is_transient,
+            unknown_types=unknown_types,
         )
         consumer = Consumer(
             name,
@@ -206,7 +227,6 @@ class Bus:
             prefetch=prefetch or self.settings.prefetch,
         )
         consumer.declare()
-        self.consumers.append(consumer)
         return consumer
 
     def start(self) -> None:

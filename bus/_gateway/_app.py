@@ -18,7 +18,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from bus._gateway import _reads
+from bus._gateway import _events, _reads
 from bus._gateway._access_log import DataAccessLog
 from bus._gateway._audit import END_USER_HEADER, PURPOSE_HEADER, Audit, CallRecord
 from bus._gateway._auth import Authenticator
@@ -28,6 +28,8 @@ from bus._gateway._openapi import openapi_document
 from bus._gateway._problems import Problem
 from bus._gateway._rate_limit import RateLimiter
 from bus._gateway._service import Answer, GatewayService
+from bus._gateway._subscriptions import SubscriptionStore
+from bus._gateway._webhooks import WebhookDispatcher
 from bus._runtime import Bus
 
 T = TypeVar("T")
@@ -44,6 +46,16 @@ class Gateway:
         self.clients = ClientStore(bus.settings.state)
         self.calls = CallStore(bus.settings.state)
         self.access_log = DataAccessLog(bus.settings.state)
+        self.subscriptions = SubscriptionStore(bus.settings.state)
+        self.webhooks: WebhookDispatcher | None = None
+        if settings.webhooks.enabled:
+            self.webhooks = WebhookDispatcher(
+                bus,
+                self.subscriptions,
+                self.clients,
+                timeout=settings.webhooks.timeout,
+                poll_interval=settings.webhooks.poll_interval,
+            )
         self.audit = Audit(bus.journal, self.access_log)
         self.service = GatewayService(
             bus,
@@ -54,12 +66,24 @@ class Gateway:
         )
         self.app = _build_app(self)
 
+    def start(self) -> None:
+        """Start delivering webhooks; serving HTTP is the server's job (`GatewayServer`)."""
+        if self.webhooks is not None:
+            self.webhooks.start()
+
+    def subscriptions_changed(self) -> None:
+        """Apply a subscription made or removed here at once, not at the next poll."""
+        if self.webhooks is not None:
+            self.webhooks.reconcile()
+
     async def run(self, work: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.pool, work)
 
     def close(self) -> None:
+        if self.webhooks is not None:
+            self.webhooks.close()
         self.pool.shutdown(wait=True, cancel_futures=False)
-        for store in (self.clients, self.calls, self.access_log):
+        for store in (self.clients, self.calls, self.access_log, self.subscriptions):
             store.close()
 
 
@@ -98,13 +122,27 @@ def _build_app(gateway: Gateway) -> FastAPI:
                 record, status=answer.status, outcome=outcome, duration_ms=elapsed
             )
         )
+        if answer.status == 204:
+            return Response(status_code=204, headers=answer.headers)
         problem_body = answer.status >= 400
         return JSONResponse(
             answer.body,
             status_code=answer.status,
-            headers={k: v for k, v in answer.headers.items() if k != "X-Problem"},
+            headers=answer.headers,
             media_type="application/problem+json" if problem_body else "application/json",
         )
+
+    async def audited_with_body(
+        request: Request, record: CallRecord, work: Callable[[bytes], Answer]
+    ) -> Response:
+        raw = await _read_body(request, max_body)
+
+        def checked() -> Answer:
+            if isinstance(raw, Problem):
+                raise raw
+            return work(raw)
+
+        return await audited(request, record, checked)
 
     def new_record(request: Request, operation: str | None = None) -> CallRecord:
         return CallRecord(
@@ -126,17 +164,12 @@ def _build_app(gateway: Gateway) -> FastAPI:
     async def call_operation(request: Request, adapter: str, operation: str) -> Response:
         name = f"{adapter}.{operation}"
         record = new_record(request, name)
-        raw = await _read_body(request, max_body)
-        if isinstance(raw, Problem):
-            problem = raw
-            return await audited(request, record, lambda: _raise(problem))
-        body = raw
         respond_async = "respond-async" in request.headers.get("prefer", "").lower()
         key = request.headers.get("idempotency-key") or None
-        return await audited(
+        return await audited_with_body(
             request,
             record,
-            lambda: service.call(
+            lambda body: service.call(
                 request.headers,
                 name,
                 body,
@@ -168,6 +201,49 @@ def _build_app(gateway: Gateway) -> FastAPI:
             ),
         )
 
+    @app.post(PREFIX + "/subscriptions")
+    async def subscribe(request: Request) -> Response:
+        record = new_record(request)
+        return await audited_with_body(
+            request,
+            record,
+            lambda body: _events.subscribe(
+                service,
+                gateway.subscriptions,
+                request.headers,
+                body,
+                record,
+                changed=gateway.subscriptions_changed,
+            ),
+        )
+
+    @app.get(PREFIX + "/subscriptions")
+    async def list_subscriptions(request: Request) -> Response:
+        record = new_record(request)
+        return await audited(
+            request,
+            record,
+            lambda: _events.list_subscriptions(
+                service, gateway.subscriptions, request.headers, record
+            ),
+        )
+
+    @app.delete(PREFIX + "/subscriptions/{subscription_id}")
+    async def unsubscribe(request: Request, subscription_id: str) -> Response:
+        record = new_record(request)
+        return await audited(
+            request,
+            record,
+            lambda: _events.unsubscribe(
+                service,
+                gateway.subscriptions,
+                request.headers,
+                record,
+                subscription_id,
+                changed=gateway.subscriptions_changed,
+            ),
+        )
+
     @app.get(PREFIX + "/openapi.json", include_in_schema=False)
     async def openapi(_request: Request) -> Response:
         document = await gateway.run(lambda: openapi_document(gateway.bus))
@@ -182,10 +258,6 @@ def _build_app(gateway: Gateway) -> FastAPI:
         return JSONResponse({"status": "ok"})
 
     return app
-
-
-def _raise(problem: Problem) -> Answer:
-    raise problem
 
 
 async def _read_body(request: Request, limit: int) -> bytes | Problem:

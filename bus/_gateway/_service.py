@@ -84,7 +84,7 @@ class GatewayService:
                 f"client {client.name} is not granted {name}; ask the bus operators "
                 f"(`civicbus clients grant {client.name} --operation {name}`)",
             )
-        data = _parse(raw, headers.get("content-type"))
+        data = parse_json(raw, headers.get("content-type"))
         request_schema, _ = operation_schemas(self.bus, entry)
         try:
             validate_json(request_schema, data)
@@ -180,10 +180,10 @@ class GatewayService:
 
 
 def _problem(problem: Problem) -> Answer:
-    return Answer(problem.status, problem.body(), {**problem.headers, "X-Problem": "true"})
+    return Answer(problem.status, problem.body(), problem.headers)
 
 
-def _parse(raw: bytes, content_type: str | None) -> dict[str, Any]:
+def parse_json(raw: bytes, content_type: str | None) -> dict[str, Any]:
     media = (content_type or "application/json").split(";", 1)[0].strip().lower()
     if media != "application/json" and not media.endswith("+json"):
         raise Problem(

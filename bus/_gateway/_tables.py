@@ -1,5 +1,6 @@
 """The gateway's tables: its clients and their grants, its calls (for Idempotency-Key and
-`Prefer: respond-async`), and the data-access log of calls about a person."""
+`Prefer: respond-async`), the data-access log of calls about a person, and webhook
+subscriptions."""
 
 from __future__ import annotations
 
@@ -64,4 +65,17 @@ data_access = sa.Table(
     sa.Column("request_id", sa.String(), nullable=False),
     sa.Column("status", sa.Integer(), nullable=False),
     sa.Index("ix_gateway_data_access_person_id_at", "person_id", "at"),
+)
+
+subscriptions = sa.Table(
+    "gateway_subscriptions",
+    metadata,
+    sa.Column("id", sa.String(), primary_key=True),
+    sa.Column("client", sa.String(), nullable=False),
+    sa.Column("event_type", sa.String(), nullable=False),
+    sa.Column("url", sa.Text(), nullable=False),
+    # Kept as is: the gateway needs it to sign every delivery (HMAC-SHA256).
+    sa.Column("secret", sa.String(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_gateway_subscriptions_client", "client"),
 )

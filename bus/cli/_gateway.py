@@ -46,6 +46,7 @@ def gateway(
     typer.echo(f"  openapi  {server.url}/api/v1/openapi.json", err=True)
     typer.echo(f"  docs     {server.url}/api/v1/docs", err=True)
     try:
+        served.start()
         server.run()
     finally:
         served.close()

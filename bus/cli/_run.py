@@ -84,6 +84,7 @@ def _start_gateway(bus: Bus) -> tuple[Gateway | None, GatewayServer | None]:
     served = Gateway(bus)
     try:
         server = GatewayServer(served.app, host=settings.host, port=settings.port)
+        served.start()
         server.start()
     except (OSError, RuntimeError) as exc:
         served.close()

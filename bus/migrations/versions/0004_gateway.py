@@ -1,5 +1,5 @@
 """The HTTP gateway: clients with hashed keys, their grants, calls kept for Idempotency-Key
-and respond-async, and the data-access log.
+and respond-async, the data-access log, and webhook subscriptions.
 
 Revision ID: 0004
 Revises: 0003
@@ -74,9 +74,22 @@ def upgrade() -> None:
     op.create_index(
         "ix_gateway_data_access_person_id_at", "gateway_data_access", ["person_id", "at"]
     )
+    op.create_table(
+        "gateway_subscriptions",
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("client", sa.String(), nullable=False),
+        sa.Column("event_type", sa.String(), nullable=False),
+        sa.Column("url", sa.Text(), nullable=False),
+        sa.Column("secret", sa.String(), nullable=False),
+        sa.Column("created_at", _utc(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_gateway_subscriptions_client", "gateway_subscriptions", ["client"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_gateway_subscriptions_client", table_name="gateway_subscriptions")
+    op.drop_table("gateway_subscriptions")
     op.drop_index("ix_gateway_data_access_person_id_at", table_name="gateway_data_access")
     op.drop_table("gateway_data_access")
     op.drop_index("ix_gateway_calls_created_at", table_name="gateway_calls")

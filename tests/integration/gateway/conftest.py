@@ -45,6 +45,8 @@ class RunningGateway:
     bus: Bus
     url: str
     clients: ClientStore
+    served: Gateway
+    worker: Bus  # the bus of the process that hosts the adapters and publishes events
 
     def client(self, name: str, *grants: tuple[str, str], **options: Any) -> str:
         """A new client with these (kind, name) grants; returns its API key."""
@@ -72,9 +74,10 @@ def gateway(
     bus = bus_factory(gateway=gateway_settings)
     served = Gateway(bus, client_cache_seconds=0)
     server = GatewayServer(served.app, host="127.0.0.1", port=0)
+    served.start()
     server.start()
     clients = ClientStore(bus.settings.state)
-    yield RunningGateway(bus=bus, url=server.url, clients=clients)
+    yield RunningGateway(bus=bus, url=server.url, clients=clients, served=served, worker=worker)
     server.stop()
     served.close()
     clients.close()

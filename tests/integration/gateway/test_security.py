@@ -34,9 +34,14 @@ OPERATIONS = {
     },
     WHO_IS_ASKING: {},
 }
+EVENT_TYPES = ["civic.person.address-changed", "civic.person"]
 GRANTS: dict[str, set[tuple[str, str]]] = {
-    "reader": {("operation", GET_PERSON)},
-    "mover": {("operation", CHANGE_ADDRESS), ("operation", WHO_IS_ASKING)},
+    "reader": {("operation", GET_PERSON), ("event", "civic.person")},
+    "mover": {
+        ("operation", CHANGE_ADDRESS),
+        ("operation", WHO_IS_ASKING),
+        ("event", "civic.person.address-changed"),
+    },
     "auditor": {("privilege", "data-access-log")},
     "nobody": set(),
 }
@@ -93,6 +98,7 @@ def call(gateway: RunningGateway, key: str, operation: str, **headers: str) -> i
 
 
 def test_every_client_gets_exactly_the_access_granted(gateway: RunningGateway):
+    """clients x (operations + event types + the data-access-log privilege)"""
     keys = {name: gateway.client(name, *grants) for name, grants in GRANTS.items()}
     seen: dict[tuple[str, str], bool] = {}
     expected: dict[tuple[str, str], bool] = {}
@@ -105,6 +111,13 @@ def test_every_client_gets_exactly_the_access_granted(gateway: RunningGateway):
         with gateway.http(key) as http:
             listed = {s["name"] for s in http.get("/api/v1/services").json()["services"]}
             log_status = http.get("/api/v1/data-access/010101-0001").status_code
+            for event_type in EVENT_TYPES:
+                subscribed = http.post(
+                    "/api/v1/subscriptions",
+                    json={"event_type": event_type, "url": "http://127.0.0.1:9/hooks"},
+                )
+                seen[(client, event_type)] = subscribed.status_code == 201
+                expected[(client, event_type)] = ("event", event_type) in GRANTS[client]
         assert listed == {name for kind, name in GRANTS[client] if kind == "operation"}
         seen[(client, "data-access-log")] = log_status == 200
         expected[(client, "data-access-log")] = ("privilege", "data-access-log") in GRANTS[client]
