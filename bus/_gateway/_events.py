@@ -89,3 +89,21 @@ def unsubscribe(
         raise Problem("not-found", f"no subscription {subscription_id} of client {client.name}")
     changed()
     return Answer(204, None)
+
+
+def stream_types(
+    service: GatewayService, headers: Mapping[str, str], record: CallRecord, asked: list[str]
+) -> list[str]:
+    """The event types a stream carries: those asked for (all granted ones if none), each
+    of which must be granted."""
+    client = service.client(headers, record)
+    types = asked or sorted(client.events)
+    record.operation = "stream:" + ",".join(types)
+    refused = [t for t in types if not client.may("event", t)]
+    if refused or not types:
+        raise Problem(
+            "forbidden",
+            f"client {client.name} is not granted event types {refused or '(none at all)'}; "
+            f"ask the bus operators (`civicbus clients grant {client.name} --event <type>`)",
+        )
+    return types

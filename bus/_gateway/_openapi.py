@@ -9,32 +9,17 @@ from typing import Any
 
 from bus._catalog import OperationEntry
 from bus._gateway._audit import END_USER_HEADER, PURPOSE_HEADER
+from bus._gateway._openapi_fixed import CALL_STATUS, fixed_paths, problems
 from bus._gateway._problems import PROBLEM_SCHEMA
 from bus._gateway._schemas import operation_schemas
 from bus._runtime import Bus
 
 PREFIX = "/api/v1"
-_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
-_CALL_STATUS = {
-    "type": "object",
-    "required": ["id", "operation", "state"],
-    "properties": {
-        "id": {"type": "string"},
-        "operation": {"type": "string"},
-        "state": {"type": "string", "enum": ["pending", "completed"]},
-        "status": {"type": "integer"},
-        "response": {},
-    },
-}
 
 
 def openapi_document(bus: Bus) -> dict[str, Any]:
-    components: dict[str, Any] = {"Problem": PROBLEM_SCHEMA, "CallStatus": _CALL_STATUS}
-    paths: dict[str, Any] = {
-        f"{PREFIX}/services": {"get": _list_services()},
-        f"{PREFIX}/messages/{{message_id}}": {"get": _get_message()},
-        f"{PREFIX}/data-access/{{person_id}}": {"get": _data_access()},
-    }
+    components: dict[str, Any] = {"Problem": PROBLEM_SCHEMA, "CallStatus": CALL_STATUS}
+    paths: dict[str, Any] = fixed_paths()
     for entry in bus.catalog.entries():
         request_schema, response_schema = operation_schemas(bus, entry)
         request_ref = _component(components, entry.request_type, request_schema)
@@ -85,16 +70,6 @@ def _rewrite(node: Any, renames: dict[str, str]) -> Any:
     if isinstance(node, list):
         return [_rewrite(item, renames) for item in node]
     return node
-
-
-def _problems(*statuses: int) -> dict[str, Any]:
-    return {
-        str(status): {
-            "description": "A problem (RFC 9457)",
-            "content": {"application/problem+json": {"schema": _PROBLEM_REF}},
-        }
-        for status in statuses
-    }
 
 
 _AUDIT_HEADERS = [
@@ -153,65 +128,6 @@ def _call(entry: OperationEntry, request_ref: Any, response_ref: Any) -> dict[st
                     "application/json": {"schema": {"$ref": "#/components/schemas/CallStatus"}}
                 },
             },
-            **_problems(400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 502, 503, 504),
-        },
-    }
-
-
-def _list_services() -> dict[str, Any]:
-    return {
-        "operationId": "list-services",
-        "summary": "The operations this client may call, with their schemas.",
-        "responses": {
-            "200": {
-                "description": "Granted operations",
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["services"],
-                            "properties": {"services": {"type": "array"}},
-                        }
-                    }
-                },
-            },
-            **_problems(401, 429),
-        },
-    }
-
-
-def _get_message() -> dict[str, Any]:
-    return {
-        "operationId": "get-message",
-        "summary": "The state and answer of a call made with Prefer: respond-async.",
-        "parameters": [
-            {"name": "message_id", "in": "path", "required": True, "schema": {"type": "string"}}
-        ],
-        "responses": {
-            "200": {
-                "description": "The call's state; `response` once completed.",
-                "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/CallStatus"}}
-                },
-            },
-            **_problems(401, 404, 429),
-        },
-    }
-
-
-def _data_access() -> dict[str, Any]:
-    return {
-        "operationId": "data-access-log",
-        "summary": "Who accessed a person's data, when, through which operation, and why. "
-        "Needs the data-access-log privilege.",
-        "parameters": [
-            {"name": "person_id", "in": "path", "required": True, "schema": {"type": "string"}}
-        ],
-        "responses": {
-            "200": {
-                "description": "Accesses, newest first.",
-                "content": {"application/json": {"schema": {"type": "object"}}},
-            },
-            **_problems(401, 403, 429),
+            **problems(400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 502, 503, 504),
         },
     }
