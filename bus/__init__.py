@@ -11,6 +11,18 @@ from bus._catalog_store import CatalogStore, StoredOperation
 from bus._delivery import Delivery, Handler
 from bus._embedded import register as _register_embedded_transport
 from bus._errors import BrokerUnavailable, PermanentError, PublishError, TransientError
+from bus._gateway_async_client import AsyncGatewayClient
+from bus._gateway_client import GatewayClient, GatewayEvent, RetryPolicy
+from bus._gateway_errors import (
+    AccessDenied,
+    AuthenticationFailed,
+    BusError,
+    GatewayError,
+    LegacySystemError,
+    RateLimited,
+    RequestRejected,
+    UnknownResource,
+)
 from bus._idempotency import Claim, IdempotencyStore
 from bus._journal import Hop, HopRecord, Journal, MessageRecord
 from bus._json_schema import CanonicalData
@@ -27,14 +39,18 @@ from bus._settings import (
     load_settings,
 )
 from bus._topology import Topology
-from bus._webhook_signature import SIGNATURE_HEADER, sign, verify_signature
+from bus._webhook_signature import WEBHOOK_SIGNATURE_HEADER, sign_webhook, verify_webhook
 
 _register_embedded_transport()
 
 __all__ = [
-    "SIGNATURE_HEADER",
+    "WEBHOOK_SIGNATURE_HEADER",
+    "AccessDenied",
+    "AsyncGatewayClient",
+    "AuthenticationFailed",
     "BrokerUnavailable",
     "Bus",
+    "BusError",
     "Caller",
     "CanonicalData",
     "Catalog",
@@ -43,12 +59,16 @@ __all__ = [
     "Claim",
     "ConfigError",
     "Delivery",
+    "GatewayClient",
+    "GatewayError",
+    "GatewayEvent",
     "Handler",
     "Hop",
     "HopRecord",
     "IdempotencyStore",
     "Journal",
     "JournalSettings",
+    "LegacySystemError",
     "MessageRecord",
     "OperationEntry",
     "OperationFailed",
@@ -59,15 +79,19 @@ __all__ = [
     "PermanentError",
     "PublishError",
     "Publisher",
+    "RateLimited",
+    "RequestRejected",
+    "RetryPolicy",
     "RetrySettings",
     "ServedOperation",
     "Settings",
     "StoredOperation",
     "Topology",
     "TransientError",
+    "UnknownResource",
     "bind_message",
     "configure_logging",
     "load_settings",
-    "sign",
-    "verify_signature",
+    "sign_webhook",
+    "verify_webhook",
 ]

@@ -11,17 +11,17 @@ import hashlib
 import hmac
 import time
 
-SIGNATURE_HEADER = "Civicbus-Signature"
+WEBHOOK_SIGNATURE_HEADER = "Civicbus-Signature"
 
 
-def sign(secret: str, body: bytes, *, timestamp: int | None = None) -> str:
+def sign_webhook(secret: str, body: bytes, *, timestamp: int | None = None) -> str:
     """The `Civicbus-Signature` header value for `body`."""
     moment = int(time.time()) if timestamp is None else timestamp
     digest = hmac.new(secret.encode(), f"{moment}.".encode() + body, hashlib.sha256).hexdigest()
     return f"t={moment},v1={digest}"
 
 
-def verify_signature(
+def verify_webhook(
     secret: str, body: bytes, header: str, *, tolerance: float = 300.0, now: float | None = None
 ) -> bool:
     """Whether `header` signs `body` with `secret` and is at most `tolerance` seconds old."""
@@ -32,5 +32,5 @@ def verify_signature(
     current = time.time() if now is None else now
     if abs(current - int(stamp)) > tolerance:
         return False
-    expected = sign(secret, body, timestamp=int(stamp)).split("v1=", 1)[1]
+    expected = sign_webhook(secret, body, timestamp=int(stamp)).split("v1=", 1)[1]
     return hmac.compare_digest(expected, given)

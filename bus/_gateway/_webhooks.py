@@ -21,7 +21,7 @@ from bus._errors import TransientError
 from bus._gateway._clients import ClientStore
 from bus._gateway._subscriptions import Subscription, SubscriptionStore
 from bus._runtime import Bus
-from bus._webhook_signature import SIGNATURE_HEADER, sign
+from bus._webhook_signature import WEBHOOK_SIGNATURE_HEADER, sign_webhook
 from schemas import CLOUDEVENTS_JSON
 
 log = structlog.get_logger("civicbus.webhooks")
@@ -136,7 +136,7 @@ class WebhookDispatcher:
             body = delivery.envelope.to_json()
             headers = {
                 "Content-Type": CLOUDEVENTS_JSON,
-                SIGNATURE_HEADER: sign(subscription.secret, body),
+                WEBHOOK_SIGNATURE_HEADER: sign_webhook(subscription.secret, body),
                 "Civicbus-Delivery": delivery.envelope.id,
                 "Civicbus-Attempt": str(delivery.attempt),
                 "Civicbus-Subscription": subscription.id,

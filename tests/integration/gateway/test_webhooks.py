@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bus import verify_signature
+from bus import verify_webhook
 from schemas import Address, AddressChanged
 from tests.integration._waiting import wait_for
 from tests.integration.conftest import drain_queue
@@ -103,7 +103,7 @@ def test_a_subscriber_receives_each_event_signed(gateway: RunningGateway, receiv
     ids = [json.loads(body)["id"] for _headers, body in receiver.received]
     assert sorted(ids) == sorted(sent)
     assert all(
-        verify_signature(subscription["secret"], body, headers["Civicbus-Signature"])
+        verify_webhook(subscription["secret"], body, headers["Civicbus-Signature"])
         for headers, body in receiver.received
     )
 
@@ -117,8 +117,8 @@ def test_a_forged_or_altered_delivery_fails_the_signature_check(
     wait_for(lambda: len(receiver.received) >= 1, timeout=30, what="a webhook delivery")
     headers, body = receiver.received[0]
 
-    assert not verify_signature(subscription["secret"], body + b" ", headers["Civicbus-Signature"])
-    assert not verify_signature("another-secret", body, headers["Civicbus-Signature"])
+    assert not verify_webhook(subscription["secret"], body + b" ", headers["Civicbus-Signature"])
+    assert not verify_webhook("another-secret", body, headers["Civicbus-Signature"])
 
 
 def test_a_receiver_that_stays_down_gets_retries_then_dead_letters_none_lost(
