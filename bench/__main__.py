@@ -10,7 +10,14 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import bench_embedded, bench_filedrop, bench_rabbitmq, bench_soap, bench_sql
+from bench import (
+    bench_embedded,
+    bench_filedrop,
+    bench_gateway,
+    bench_rabbitmq,
+    bench_soap,
+    bench_sql,
+)
 from bus import Settings, configure_logging
 
 HERE = Path(__file__).resolve().parent
@@ -24,7 +31,11 @@ COMPARISONS = [
     ("file_ingest_rows_per_s", "file_raw_rows_per_s", "file_ingest_vs_raw", 0.6),
 ]
 # (figure, the most it may be)
-CEILINGS = [("soap_bus_overhead_p50_ms", 3.0), ("sql_change_latency_p99_ms", 1200.0)]
+CEILINGS = [
+    ("soap_bus_overhead_p50_ms", 3.0),
+    ("sql_change_latency_p99_ms", 1200.0),
+    ("gateway_overhead_p50_ms", 5.0),
+]
 
 
 def main() -> int:
@@ -37,6 +48,7 @@ def main() -> int:
         ("soap", bench_soap),
         ("sql", bench_sql),
         ("filedrop", bench_filedrop),
+        ("gateway", bench_gateway),
     ):
         print(f"bench: running {name} ...", file=sys.stderr, flush=True)
         results.update(module.run())

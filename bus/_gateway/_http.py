@@ -41,19 +41,23 @@ class Responder:
     async def answer(
         self, request: Request, record: CallRecord, work: Callable[[], Answer]
     ) -> Response:
-        started = time.perf_counter()
-        try:
-            answer = await self.run(work)
-            outcome = "ok" if answer.status < 400 else str(answer.body.get("type"))
-        except Problem as problem:
-            answer = Answer(problem.status, problem.body(request.url.path), problem.headers)
-            outcome = problem.type.uri
-        elapsed = (time.perf_counter() - started) * 1000
-        await self.run(
-            lambda: self._audit.record(
-                record, status=answer.status, outcome=outcome, duration_ms=elapsed
-            )
-        )
+        path = request.url.path
+
+        def work_then_audit() -> Answer:
+            # One trip to the pool: the audit record is written by the thread that did the
+            # work, before the answer leaves.
+            started = time.perf_counter()
+            try:
+                answer = work()
+                outcome = "ok" if answer.status < 400 else str(answer.body.get("type"))
+            except Problem as problem:
+                answer = Answer(problem.status, problem.body(path), problem.headers)
+                outcome = problem.type.uri
+            elapsed = (time.perf_counter() - started) * 1000
+            self._audit.record(record, status=answer.status, outcome=outcome, duration_ms=elapsed)
+            return answer
+
+        answer = await self.run(work_then_audit)
         if answer.status == 204:
             return Response(status_code=204, headers=answer.headers)
         return JSONResponse(
