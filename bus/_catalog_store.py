@@ -49,7 +49,7 @@ class CatalogStore:
     """Reads and writes the `catalog_operations` table (the database is migrated by the Bus)."""
 
     def __init__(self, url: str) -> None:
-        self._engine = database_engine(url, sqlite_begin="IMMEDIATE")
+        self._engine = database_engine(url)
 
     def record(self, served: list[StoredOperation]) -> None:
         """Replace the rows of every adapter in `served` by these operations."""

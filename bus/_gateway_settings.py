@@ -60,6 +60,11 @@ class GatewaySettings(BaseModel):
     max_body_bytes: int = Field(65_536, ge=64, description="Larger request bodies get 413.")
     call_timeout: float = Field(30.0, gt=0, description="Seconds a call waits for its reply.")
     workers: int = Field(32, ge=1, description="Threads waiting on bus calls at once.")
+    call_retention_days: float = Field(
+        7.0,
+        gt=0,
+        description="How long Idempotency-Key answers and async results are kept.",
+    )
     person_id_fields: list[str] = Field(
         default_factory=lambda: ["person_id"],
         description="Request fields whose value is a person's identifier: such calls are "

@@ -29,7 +29,7 @@ class DataAccessLog:
     lost to a crash the way a batched journal entry may be."""
 
     def __init__(self, url: str) -> None:
-        self._engine = database_engine(url, sqlite_begin="IMMEDIATE")
+        self._engine = database_engine(url)
 
     def record(self, access: DataAccess) -> None:
         with self._engine.begin() as connection:

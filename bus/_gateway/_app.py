@@ -7,8 +7,11 @@ blocks (the database, `Bus.call`) runs in the gateway's thread pool.
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
+import structlog
 from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -27,6 +30,10 @@ from bus._gateway._service import GatewayService
 from bus._gateway._subscriptions import SubscriptionStore
 from bus._gateway._webhooks import WebhookDispatcher
 from bus._runtime import Bus
+
+log = structlog.get_logger("civicbus.gateway")
+
+_HOUSEKEEPING_SECONDS = 3600.0
 
 
 class Gateway:
@@ -57,13 +64,34 @@ class Gateway:
             self.calls,
             self.pool,
         )
+        self._stop = threading.Event()
+        self._housekeeping = threading.Thread(
+            target=self._keep_house, name="gateway-housekeeping", daemon=True
+        )
         self.http = Responder(self.pool, self.audit, max_body=settings.max_body_bytes)
         self.app = _build_app(self)
 
     def start(self) -> None:
-        """Start delivering webhooks; serving HTTP is the server's job (`GatewayServer`)."""
+        """Start delivering webhooks and the housekeeping; serving HTTP is the server's job
+        (`GatewayServer`)."""
         if self.webhooks is not None:
             self.webhooks.start()
+        self._housekeeping.start()
+
+    def _keep_house(self) -> None:
+        # Kept answers only need to outlive the clients' retries; without a bound the table
+        # would grow by one row per keyed or async call forever.
+        retention = timedelta(days=self.bus.settings.gateway.call_retention_days)
+        while True:
+            try:
+                removed = self.calls.purge(older_than=retention)
+            except Exception as exc:
+                log.warning("gateway_calls_purge_failed", error=str(exc))
+            else:
+                if removed:
+                    log.info("gateway_calls_purged", removed=removed)
+            if self._stop.wait(_HOUSEKEEPING_SECONDS):
+                return
 
     def subscriptions_changed(self) -> None:
         """Apply a subscription made or removed here at once, not at the next poll."""
@@ -71,6 +99,9 @@ class Gateway:
             self.webhooks.reconcile()
 
     def close(self) -> None:
+        self._stop.set()
+        if self._housekeeping.is_alive():
+            self._housekeeping.join(30)
         if self.webhooks is not None:
             self.webhooks.close()
         self.pool.shutdown(wait=True, cancel_futures=False)

@@ -41,7 +41,7 @@ class CallStore:
     """The `gateway_calls` table."""
 
     def __init__(self, url: str) -> None:
-        self._engine = database_engine(url, sqlite_begin="IMMEDIATE")
+        self._engine = database_engine(url)
 
     def claim(
         self,

@@ -55,10 +55,13 @@ def hash_key(key: str) -> str:
 
 
 class ClientStore:
-    """The `gateway_clients` and `gateway_grants` tables (migrated by the Bus or the CLI)."""
+    """The `gateway_clients` and `gateway_grants` tables (migrated by the Bus or the CLI).
+
+    Every write is one statement, so SQLite's deferred transactions never have to upgrade a
+    read lock; reads do not queue behind writers."""
 
     def __init__(self, url: str) -> None:
-        self._engine = database_engine(url, sqlite_begin="IMMEDIATE")
+        self._engine = database_engine(url)
 
     def add(self, name: str, *, description: str = "", rate_per_minute: int | None = None) -> str:
         """Create a client and return its API key: shown once, stored only as a hash."""
@@ -117,8 +120,8 @@ class ClientStore:
 
     def all(self) -> list[Client]:
         with self._engine.connect() as connection:
-            names = connection.execute(sa.select(clients.c.name).order_by(clients.c.name))
-            found = [self.by_name(row.name) for row in names]
+            names = connection.execute(sa.select(clients.c.name).order_by(clients.c.name)).all()
+        found = [self.by_name(row.name) for row in names]
         return [client for client in found if client is not None]
 
     def close(self) -> None:

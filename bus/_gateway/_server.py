@@ -51,8 +51,12 @@ class GatewayServer:
             deadline.wait(0.01)
             waited += 0.01
 
-    def stop(self) -> None:
+    def request_stop(self) -> None:
+        """Ask the server to stop; safe from a signal handler, before or while it runs."""
         self._server.should_exit = True
+
+    def stop(self) -> None:
+        self.request_stop()
         if self._thread is not None:
             self._thread.join(30)
         self._socket.close()

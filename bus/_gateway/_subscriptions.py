@@ -43,7 +43,7 @@ class SubscriptionStore:
     """The `gateway_subscriptions` table."""
 
     def __init__(self, url: str) -> None:
-        self._engine = database_engine(url, sqlite_begin="IMMEDIATE")
+        self._engine = database_engine(url)
 
     def add(self, client: str, event_type: str, url: str) -> Subscription:
         subscription = Subscription(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import signal
 from typing import Annotated
 
 import typer
@@ -45,10 +46,18 @@ def gateway(
     typer.secho(f"civicbus gateway on {server.url}", fg=typer.colors.GREEN, bold=True, err=True)
     typer.echo(f"  openapi  {server.url}/api/v1/openapi.json", err=True)
     typer.echo(f"  docs     {server.url}/api/v1/docs", err=True)
+    # uvicorn handles SIGTERM/SIGINT while it serves, then raises them again once it has
+    # shut down; these handlers take that second raise (so the exit is clean, code 0) and a
+    # signal that comes before uvicorn serves (it then stops at once).
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    for sig in previous:
+        signal.signal(sig, lambda _signum, _frame: server.request_stop())
     try:
         served.start()
         server.run()
     finally:
         served.close()
         bus.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     typer.secho("civicbus gateway stopped", fg=typer.colors.GREEN, err=True)
