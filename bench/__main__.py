@@ -13,6 +13,7 @@ from pathlib import Path
 from bench import (
     bench_embedded,
     bench_filedrop,
+    bench_gateway,
     bench_rabbitmq,
     bench_routes,
     bench_soap,
@@ -36,6 +37,7 @@ CEILINGS = [
     ("soap_bus_overhead_p50_ms", 3.0),
     ("sql_change_latency_p99_ms", 1200.0),
     ("file_ingest_rss_1m_vs_100k", 1.2),
+    ("gateway_overhead_p50_ms", 5.0),
 ]
 
 
@@ -50,6 +52,7 @@ def main() -> int:
         ("sql", bench_sql),
         ("filedrop", bench_filedrop),
         ("routes", bench_routes),
+        ("gateway", bench_gateway),
     ):
         print(f"bench: running {name} ...", file=sys.stderr, flush=True)
         results.update(module.run())

@@ -18,7 +18,8 @@ from kombu import Consumer as KombuConsumer
 from kombu.message import Message
 from pydantic import BaseModel
 
-from bus._catalog import Catalog
+from bus._catalog import Catalog, OperationEntry
+from bus._json_schema import CanonicalData, validate_json
 from bus._publisher import Publisher
 from bus._reconnect import serve_until_stopped
 from bus._topology import Topology
@@ -80,20 +81,19 @@ class Caller:
         timeout: float = 30.0,
         subject: str | None = None,
         correlationid: str | None = None,
+        request_id: str | None = None,
     ) -> BaseModel:
         """Call `<adapter>.<operation>` and return its validated response model.
 
         Raises InvalidMessage (nothing sent), OperationNotFound, OperationFailed (the reply
-        was an error) or OperationTimeout (no reply within `timeout` seconds).
+        was an error) or OperationTimeout (no reply within `timeout` seconds). An operation
+        served by another process, known only from the shared catalog, is validated against
+        its JSON Schema and answers a `CanonicalData` model.
         """
         entry = self._catalog.get(name)
         payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
-        request = self._registry.build(
-            entry.request_type,
-            payload,
-            source=self._source,
-            subject=subject,
-            correlationid=correlationid,
+        request = self._request(
+            entry, payload, subject=subject, correlationid=correlationid, request_id=request_id
         )
         if not self._ready.wait(timeout):
             raise OperationTimeout(
@@ -128,7 +128,38 @@ class Caller:
                 self._waiting.pop(request.id, None)
         if reply.type == OPERATION_ERROR_TYPE:
             raise OperationFailed(OperationError.model_validate(reply.data))
-        return self._registry.read(reply)
+        if reply.type in self._registry or entry.response_schema is None:
+            return self._registry.read(reply)
+        validate_json(entry.response_schema, reply.data)
+        return CanonicalData.model_validate(reply.data)
+
+    def _request(
+        self,
+        entry: OperationEntry,
+        payload: dict[str, Any],
+        *,
+        subject: str | None,
+        correlationid: str | None,
+        request_id: str | None,
+    ) -> Envelope:
+        attributes: dict[str, Any] = {"subject": subject, "correlationid": correlationid}
+        if request_id is not None:
+            attributes["id"] = request_id
+        if entry.request_type in self._registry or entry.request_schema is None:
+            return self._registry.build(
+                entry.request_type, payload, source=self._source, **attributes
+            )
+        # Served elsewhere: the adapter's side validates again with its pydantic model.
+        validate_json(entry.request_schema, payload)
+        dataschema = entry.request_schema.get("$id")
+        if isinstance(dataschema, str):
+            attributes["dataschema"] = dataschema
+        return Envelope(
+            type=entry.request_type,
+            source=self._source,
+            data=payload,
+            **{key: value for key, value in attributes.items() if value is not None},
+        )
 
     def close(self) -> None:
         self._stop.set()

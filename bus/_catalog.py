@@ -2,14 +2,22 @@
 
 Adapters fill it when they start; the gateway and `Bus.call` read it, so neither imports an
 adapter. Request and response schemas are registered in the schema registry under
-`<adapter>.<operation>.request` and `.response`.
+`<adapter>.<operation>.request` and `.response`. Operations served by another process come
+from the shared catalog table (`CatalogStore`), read through a short cache; they carry their
+JSON Schemas instead of registered models.
 """
 
 from __future__ import annotations
 
 import difflib
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from bus._catalog_store import CatalogStore
+
+_MISS_REFRESH = 0.5
 
 
 class OperationNotFound(LookupError):
@@ -24,6 +32,9 @@ class OperationEntry:
     operation: str
     description: str = ""
     idempotent: bool = False
+    # Set only for operations known from the shared catalog table, not from a local adapter.
+    request_schema: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    response_schema: dict[str, Any] | None = field(default=None, compare=False, hash=False)
 
     @property
     def name(self) -> str:
@@ -41,9 +52,20 @@ class OperationEntry:
 class Catalog:
     """Operations by name (`population-register.get-person`)."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        store: CatalogStore | None = None,
+        *,
+        stale_after: float = 60.0,
+        cache_seconds: float = 2.0,
+    ) -> None:
         self._entries: dict[str, OperationEntry] = {}
         self._lock = threading.Lock()
+        self._store = store
+        self._stale_after = stale_after
+        self._cache_seconds = cache_seconds
+        self._remote: dict[str, OperationEntry] = {}
+        self._remote_read_at = float("-inf")
 
     def add(self, entry: OperationEntry) -> None:
         with self._lock:
@@ -57,17 +79,56 @@ class Catalog:
     def get(self, name: str) -> OperationEntry:
         with self._lock:
             entry = self._entries.get(name)
-            known = sorted(self._entries)
         if entry is not None:
             return entry
+        remote = self._remote_entries()
+        entry = remote.get(name)
+        if entry is None and self._store is not None:
+            # Just started elsewhere? A fresh read before saying it does not exist, at most
+            # every _MISS_REFRESH seconds so a stream of unknown names cannot load the database.
+            entry = self._remote_entries(max_age=_MISS_REFRESH).get(name)
+        if entry is not None:
+            return entry
+        with self._lock:
+            known = sorted(set(self._entries) | set(self._remote))
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        offered = ", ".join(known) or "none (no adapter is running in this process)"
+        offered = ", ".join(known) or "none (no adapter is running)"
         raise OperationNotFound(
             f"no operation {name!r}{hint} Operations on offer: {offered}. Names are "
             "<adapter>.<operation>, as `civicbus adapters list` shows."
         )
 
     def entries(self) -> list[OperationEntry]:
+        """Every operation on offer: this process's own, then those served elsewhere."""
+        remote = self._remote_entries()
         with self._lock:
-            return sorted(self._entries.values(), key=lambda e: e.name)
+            merged = {**remote, **self._entries}
+        return sorted(merged.values(), key=lambda e: e.name)
+
+    def _remote_entries(self, *, max_age: float | None = None) -> dict[str, OperationEntry]:
+        if self._store is None:
+            return {}
+        now = time.monotonic()
+        limit = self._cache_seconds if max_age is None else min(max_age, self._cache_seconds)
+        with self._lock:
+            if now - self._remote_read_at < limit:
+                return self._remote
+        stored = self._store.live(stale_after=self._stale_after)
+        entries = {
+            entry.name: entry
+            for entry in (
+                OperationEntry(
+                    adapter=op.adapter,
+                    operation=op.operation,
+                    description=op.description,
+                    idempotent=op.idempotent,
+                    request_schema=op.request_schema,
+                    response_schema=op.response_schema,
+                )
+                for op in stored
+            )
+        }
+        with self._lock:
+            self._remote, self._remote_read_at = entries, now
+        return entries

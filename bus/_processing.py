@@ -24,6 +24,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 from bus._delivery import Delivery, Destination, Handler
 from bus._errors import PermanentError, TransientError
 from bus._journal import Hop
+from bus._json_schema import CanonicalData
 from bus._logging import bind_message
 from bus._metrics import CONSUMED, HANDLER_SECONDS
 from bus._wire import (
@@ -95,8 +96,10 @@ class Processor:
         retry: RetrySettings,
         max_message_bytes: int,
         is_transient: Callable[[BaseException], bool] | None = None,
+        unknown_types: bool = False,
     ) -> None:
         self.consumer = consumer
+        self._unknown_types = unknown_types
         self._handler = handler
         self._queues = queues
         self._registry = registry
@@ -191,7 +194,7 @@ class Processor:
             self._journal.message(envelope)
             self._journal.hop(envelope.id, Hop.DELIVERED, consumer=self.consumer, attempt=attempt)
         try:
-            payload = self._registry.read(envelope)
+            payload = self._read(envelope)
         except InvalidMessage as exc:
             reason = "unknown_schema" if isinstance(exc, UnknownSchema) else "invalid_payload"
             with bind_message(envelope, consumer=self.consumer):
@@ -201,6 +204,13 @@ class Processor:
             return None
         redelivered = bool(message.delivery_info.get("redelivered")) or attempt > 1
         return _Admitted(message, body, envelope, payload, attempt, redelivered)
+
+    def _read(self, envelope: Envelope) -> BaseModel:
+        if self._unknown_types and envelope.type not in self._registry:
+            return CanonicalData.model_validate(
+                envelope.data if isinstance(envelope.data, dict) else {"value": envelope.data}
+            )
+        return self._registry.read(envelope)
 
     # -- handling -------------------------------------------------------------------------
 

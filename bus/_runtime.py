@@ -10,7 +10,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import Any
 
@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from bus._caller import Caller
 from bus._catalog import Catalog
+from bus._catalog_store import CatalogStore, StoredOperation
 from bus._consumer import Consumer
 from bus._delivery import Handler
 from bus._idempotency import IdempotencyStore
@@ -69,7 +70,12 @@ class Bus:
             self.journal.start()
         self.idempotency = IdempotencyStore(self.settings.state)
         self.replies = ReplyStore(self.settings.state, migrate=False)  # migrated just above
-        self.catalog = Catalog()
+        self.catalog_store = CatalogStore(self.settings.state)
+        self.catalog = Catalog(
+            self.catalog_store,
+            stale_after=self.settings.catalog.stale_after,
+            cache_seconds=self.settings.catalog.cache_seconds,
+        )
         self.consumers: list[Consumer] = []
         self.servers: list[OperationServer] = []
         self._caller: Caller | None = None
@@ -127,8 +133,27 @@ class Bus:
         server.declare()
         for served in operations:
             self.catalog.add(served.entry)
+        self.catalog_store.record([self._stored(served) for served in operations])
         self.servers.append(server)
         return server
+
+    def _stored(self, served: ServedOperation) -> StoredOperation:
+        entry = served.entry
+
+        def schema(type: str) -> dict[str, Any]:
+            # An operation whose types were never registered is offered with an open schema:
+            # its own server still validates every request.
+            return self.registry.get(type).json_schema() if type in self.registry else {}
+
+        return StoredOperation(
+            adapter=entry.adapter,
+            operation=entry.operation,
+            description=entry.description,
+            idempotent=entry.idempotent,
+            request_schema=schema(entry.request_type),
+            response_schema=schema(entry.response_type),
+            last_seen=datetime.now(UTC),
+        )
 
     def call(
         self,
@@ -138,10 +163,12 @@ class Bus:
         timeout: float = 30.0,
         subject: str | None = None,
         correlationid: str | None = None,
+        request_id: str | None = None,
     ) -> BaseModel:
         """Call `<adapter>.<operation>` over the bus and return its response model.
 
-        Raises InvalidMessage, OperationNotFound, OperationFailed or OperationTimeout.
+        `request_id` becomes the request envelope's id (default: a new one). Raises
+        InvalidMessage, OperationNotFound, OperationFailed or OperationTimeout.
         """
         with self._caller_lock:
             if self._caller is None:
@@ -153,7 +180,12 @@ class Bus:
                     self.publisher(confirm=False),
                 )
         return self._caller.call(
-            name, data, timeout=timeout, subject=subject, correlationid=correlationid
+            name,
+            data,
+            timeout=timeout,
+            subject=subject,
+            correlationid=correlationid,
+            request_id=request_id,
         )
 
     # -- consuming ------------------------------------------------------------------------
@@ -174,7 +206,40 @@ class Bus:
         it was sent to) matches one of `patterns` (`*` one word, `#` any words) and declare
         its queues at once. `retry` overrides the bus's retry settings for this consumer,
         `dead_letters` names a shared dead-letter queue, `delays` adds delay lines back into
-        the work queue (for messages a handler parks with `Delivery.send(..., delay=)`)."""
+        the work queue (for messages a handler parks with `Delivery.send(..., delay=)`).
+        On a running bus the consumer starts at once."""
+        consumer = self.consumer(
+            name,
+            patterns,
+            handler,
+            prefetch=prefetch,
+            is_transient=is_transient,
+            retry=retry,
+            dead_letters=dead_letters,
+            delays=delays,
+        )
+        self.consumers.append(consumer)
+        if self._started:
+            self._run_consumer(consumer)
+        return consumer
+
+    def consumer(
+        self,
+        name: str,
+        patterns: list[str],
+        handler: Handler,
+        *,
+        prefetch: int | None = None,
+        is_transient: Callable[[BaseException], bool] | None = None,
+        unknown_types: bool = False,
+        retry: RetrySettings | None = None,
+        dead_letters: str | None = None,
+        delays: Iterable[float] = (),
+    ) -> Consumer:
+        """A consumer with its queues declared, that the caller runs (`consumer.run(stop)`)
+        and stops itself; `Bus.start` does not run it. `unknown_types=True` hands event
+        types this process never registered to the handler as `CanonicalData` instead of
+        dead-lettering them (a forwarder that only passes envelopes on)."""
         retry = retry or self.settings.retry
         queues = self.topology.consumer_queues(
             name, patterns, retry=retry, dead_letters=dead_letters, delays=delays
@@ -190,6 +255,7 @@ class Bus:
             retry=retry,
             max_message_bytes=self.settings.max_message_bytes,
             is_transient=is_transient,
+            unknown_types=unknown_types,
         )
         consumer = Consumer(
             name,
@@ -199,9 +265,6 @@ class Bus:
             prefetch=prefetch or self.settings.prefetch,
         )
         consumer.declare()
-        self.consumers.append(consumer)
-        if self._started:
-            self._run_consumer(consumer)
         return consumer
 
     def unsubscribe(self, name: str, *, timeout: float = 30.0) -> None:
@@ -265,6 +328,12 @@ class Bus:
         housekeeping = threading.Thread(target=self._housekeeping, name="housekeeping", daemon=True)
         housekeeping.start()
         self._threads.append(housekeeping)
+        if self.servers:
+            heartbeat = threading.Thread(
+                target=self._catalog_heartbeat, name="catalog-heartbeat", daemon=True
+            )
+            heartbeat.start()
+            self._threads.append(heartbeat)
         self._started = True
         self._register_metrics()
         for consumer in self.consumers:
@@ -294,6 +363,15 @@ class Bus:
                     log.info("idempotency_records_purged", removed=removed)
             if self._stop.wait(_HOUSEKEEPING_SECONDS):
                 return
+
+    def _catalog_heartbeat(self) -> None:
+        # Other processes offer an operation only while its host keeps it fresh.
+        adapters = [server.adapter for server in self.servers]
+        while not self._stop.wait(self.settings.catalog.heartbeat_interval):
+            try:
+                self.catalog_store.heartbeat(adapters)
+            except Exception as exc:
+                log.warning("catalog_heartbeat_failed", error=str(exc))
 
     def wait_ready(self, timeout: float = 30.0) -> bool:
         readiness = [c.ready for c in self.consumers] + [s.ready for s in self.servers]
@@ -347,6 +425,7 @@ class Bus:
             self.journal.close()
         self.idempotency.close()
         self.replies.close()
+        self.catalog_store.close()
 
     def __enter__(self) -> Bus:
         return self

@@ -19,6 +19,8 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from bus._gateway_settings import GatewaySettings
+
 DEFAULT_CONFIG_FILE = Path("civicbus.yaml")
 
 
@@ -57,6 +59,29 @@ class JournalSettings(BaseModel):
     )
 
 
+class CatalogSettings(BaseModel):
+    """The catalog shared between processes through the state database."""
+
+    heartbeat_interval: float = Field(
+        10.0, gt=0, description="Seconds between an adapter host's refreshes of its operations."
+    )
+    stale_after: float = Field(
+        60.0, gt=0, description="An operation not refreshed for this long is no longer offered."
+    )
+    cache_seconds: float = Field(
+        2.0, ge=0, description="How long a caller reuses its last read of the shared catalog."
+    )
+
+    @model_validator(mode="after")
+    def _heartbeat_before_stale(self) -> CatalogSettings:
+        if self.heartbeat_interval >= self.stale_after:
+            raise ValueError(
+                f"heartbeat_interval ({self.heartbeat_interval}s) must be shorter than "
+                f"stale_after ({self.stale_after}s), or live operations would vanish"
+            )
+        return self
+
+
 class Settings(BaseSettings):
     """Everything civicbus reads from its environment and config file."""
 
@@ -83,6 +108,8 @@ class Settings(BaseSettings):
     idempotency_retention_days: float = Field(7.0, gt=0)
     retry: RetrySettings = Field(default_factory=RetrySettings)
     journal: JournalSettings = Field(default_factory=JournalSettings)
+    catalog: CatalogSettings = Field(default_factory=CatalogSettings)
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     adapters: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Adapter instances by name: {population-register: {kind: soap, ...}}.",

@@ -70,6 +70,17 @@ class Topology:
     def delay_line_name(self, consumer: str, delay: float) -> str:
         return f"{self.queue_name(consumer)}.retry.{_millis(delay)}ms"
 
+    def stream_queue(self, stream: str, patterns: list[str]) -> Queue:
+        """A live stream's private queue of events (server-sent events): gone when the
+        stream's connection goes; it is no durable subscription."""
+        return Queue(
+            f"{self._settings.queue_prefix}.stream.{stream}",
+            bindings=[binding(self.exchange, routing_key=p) for p in patterns],
+            durable=False,
+            exclusive=True,
+            auto_delete=True,
+        )
+
     def consumer_queues(
         self,
         consumer: str,

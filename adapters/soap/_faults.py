@@ -59,7 +59,7 @@ def _detail_text(detail: Any) -> str | None:
     return str(detail)
 
 
-def classify(exc: Exception, where: str) -> AdapterError:  # noqa: PLR0911  # one return per error kind reads best
+def classify(exc: Exception, where: str) -> AdapterError:  # noqa: PLR0911, PLR0912  # one return per error kind reads best
     """The SDK error for anything a zeep call raised; `where` names the endpoint."""
     if isinstance(exc, AdapterError):
         return exc
@@ -123,6 +123,12 @@ def classify(exc: Exception, where: str) -> AdapterError:  # noqa: PLR0911  # on
         return InvalidRequest(
             f"the request does not fit the WSDL: {exc}; nothing was sent. Fix the request "
             "fields to match the operation's schema"
+        )
+    if isinstance(exc, ValueError) and "XML compatible" in str(exc):
+        # lxml refuses control characters and NUL while building the request: not sendable.
+        return InvalidRequest(
+            f"the request holds characters XML cannot carry ({exc}); nothing was sent. "
+            "Remove control characters from the request fields"
         )
     if isinstance(exc, zeep_errors.Error | requests.RequestException):
         return LegacyUnavailable(f"{where} call failed: {type(exc).__name__}: {exc}")

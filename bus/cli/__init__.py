@@ -5,8 +5,10 @@ from __future__ import annotations
 # Importing a command module registers its commands on `app`.
 from bus.cli import (  # noqa: F401
     _adapters,
+    _clients,
     _dlq,
     _doctor,
+    _gateway,
     _messages,
     _publish,
     _routes,

@@ -14,6 +14,7 @@ import typer
 from adapters import AdapterConfigError, AdapterHost, UnknownAdapterKind
 from bus._delivery import Delivery
 from bus._errors import BrokerUnavailable
+from bus._gateway import Gateway, GatewayServer
 from bus._runtime import Bus
 from bus.cli._app import app, cli_settings, fail
 from routes import (
@@ -96,9 +97,13 @@ def run(
     if reload and reloader is not None:
         reloader.start(bus.stopping)
         typer.echo("  reload   route files are watched for changes", err=True)
+    served, server = _start_gateway(bus)
     try:
         bus.run_until_stopped()
     finally:
+        if server is not None and served is not None:
+            server.stop()
+            served.close()
         host.stop()
     typer.secho("civicbus stopped cleanly", fg=typer.colors.GREEN, err=True)
 
@@ -120,6 +125,24 @@ def _start_routes(
     route_host = RouteHost(bus, routes, sources=host.source_types())
     route_host.start()
     return routes, RouteReloader(route_host, paths, world)
+
+
+def _start_gateway(bus: Bus) -> tuple[Gateway | None, GatewayServer | None]:
+    """The HTTP gateway in this process too, when `gateway.enabled` says so."""
+    settings = bus.settings.gateway
+    if not settings.enabled:
+        return None, None
+    served = Gateway(bus)
+    try:
+        server = GatewayServer(served.app, host=settings.host, port=settings.port)
+        served.start()
+        server.start()
+    except (OSError, RuntimeError) as exc:
+        served.close()
+        bus.close()
+        fail(f"the gateway cannot listen: {exc}; change gateway.port or stop what uses it", 1)
+    typer.echo(f"  gateway  {server.url}/api/v1/docs", err=True)
+    return served, server
 
 
 def _record_address_change(delivery: Delivery) -> None:

@@ -10,6 +10,8 @@ import sqlalchemy as sa
 
 from bus._aggregates import metadata as aggregates_metadata
 from bus._audit import metadata as audit_metadata
+from bus._catalog_store import metadata as catalog_metadata
+from bus._gateway._tables import metadata as gateway_metadata
 from bus._idempotency import metadata as idempotency_metadata
 from bus._journal._tables import metadata as journal_metadata
 from bus._replies import metadata as replies_metadata
@@ -20,4 +22,6 @@ ALL_METADATA: list[sa.MetaData] = [
     replies_metadata,
     aggregates_metadata,
     audit_metadata,
+    catalog_metadata,
+    gateway_metadata,
 ]

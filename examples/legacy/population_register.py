@@ -126,11 +126,22 @@ class Register:
 REGISTER = Register()
 
 
+def _require(**values: object) -> None:
+    # spyne does not enforce min_occurs by itself; the real register refuses such calls.
+    missing = sorted(name for name, value in values.items() if value is None)
+    if missing:
+        raise Fault(
+            faultcode="Client.MissingValue",
+            faultstring=f"required values missing: {', '.join(missing)}",
+        )
+
+
 class PopulationRegister(ServiceBase):
     @rpc(
         Unicode(min_occurs=1), _returns=Person.customize(min_occurs=1), _out_variable_name="person"
     )
     def GetPerson(ctx: Any, person_id: str) -> Person:  # noqa: N802, N805  # SOAP names
+        _require(person_id=person_id)
         if person_id == "server-fault":
             raise Fault(
                 faultcode="Server.RegisterUnavailable", faultstring="the register database is down"
@@ -160,6 +171,14 @@ class PopulationRegister(ServiceBase):
         country: str,
         effective_date: dt.date,
     ) -> ChangeAddressResult:
+        _require(
+            person_id=person_id,
+            street=street,
+            postal_code=postal_code,
+            city=city,
+            country=country,
+            effective_date=effective_date,
+        )
         person = REGISTER.get(person_id)
         person.address = Address(street=street, postal_code=postal_code, city=city, country=country)
         return ChangeAddressResult(accepted=True, reference=f"CA-{uuid.uuid4().hex[:8]}")

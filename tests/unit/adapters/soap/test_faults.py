@@ -62,6 +62,12 @@ def test_values_zeep_refuses_are_an_invalid_request() -> None:
     assert isinstance(classify(zeep_errors.ValidationError("bad"), "register"), InvalidRequest)
 
 
+def test_characters_xml_cannot_carry_are_an_invalid_request() -> None:
+    refused = ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes")
+
+    assert isinstance(classify(refused, "register"), InvalidRequest)
+
+
 def test_unexpected_errors_are_not_hidden() -> None:
     with pytest.raises(KeyError):
         classify(KeyError("bug"), "register")

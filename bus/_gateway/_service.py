@@ -1,0 +1,199 @@
+"""One operation call through the gateway, in a worker thread: authorise, parse, validate,
+keep the Idempotency-Key promise, call the bus, and turn the outcome into HTTP."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from bus._caller import OperationFailed, OperationTimeout
+from bus._catalog import OperationEntry, OperationNotFound
+from bus._gateway._audit import CallRecord
+from bus._gateway._auth import Authenticator
+from bus._gateway._calls import CallStore, request_hash
+from bus._gateway._clients import Client
+from bus._gateway._problems import Problem, from_operation_error, invalid
+from bus._gateway._rate_limit import RateLimiter, retry_after
+from bus._gateway._schemas import operation_schemas
+from bus._json_schema import validate_json
+from bus._runtime import Bus
+from schemas import FieldProblem, InvalidMessage
+
+log = structlog.get_logger("civicbus.gateway")
+
+
+@dataclass
+class Answer:
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class GatewayService:
+    """The gateway's work that blocks (database, bus), run in the gateway's thread pool."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        authenticator: Authenticator,
+        limiter: RateLimiter,
+        calls: CallStore,
+        pool: ThreadPoolExecutor,
+    ) -> None:
+        self.bus = bus
+        self.settings = bus.settings.gateway
+        self.authenticator = authenticator
+        self.limiter = limiter
+        self.calls = calls
+        self._pool = pool
+
+    def client(self, headers: Mapping[str, str], record: CallRecord) -> Client:
+        """The authenticated caller, within its rate limit."""
+        client = self.authenticator.authenticate(headers)
+        record.client = client.name
+        wait = self.limiter.take(client.name, client.rate_per_minute)
+        if wait > 0:
+            raise Problem(
+                "rate-limited",
+                f"client {client.name} sent more than its rate limit allows; wait and retry",
+                headers={"Retry-After": retry_after(wait)},
+            )
+        return client
+
+    def call(
+        self,
+        headers: Mapping[str, str],
+        name: str,
+        raw: bytes,
+        record: CallRecord,
+        *,
+        respond_async: bool,
+        idempotency_key: str | None,
+    ) -> Answer:
+        client = self.client(headers, record)
+        entry = self._operation(name)
+        if not client.may("operation", name):
+            raise Problem(
+                "forbidden",
+                f"client {client.name} is not granted {name}; ask the bus operators "
+                f"(`civicbus clients grant {client.name} --operation {name}`)",
+            )
+        data = parse_json(raw, headers.get("content-type"))
+        request_schema, _ = operation_schemas(self.bus, entry)
+        try:
+            validate_json(request_schema, data)
+        except InvalidMessage as exc:
+            raise invalid(exc.problems) from None
+        record.person_id = self._person_id(data)
+        record.request_id = uuid.uuid4().hex
+        if idempotency_key is not None or respond_async:
+            replay = self._claim(client, name, data, record.request_id, idempotency_key)
+            if replay is not None:
+                return replay
+        record.reached_bus = True
+        if respond_async:
+            self._pool.submit(self._complete_later, name, data, record)
+            return Answer(
+                202,
+                {"id": record.request_id, "operation": name, "state": "pending"},
+                {"Location": f"/api/v1/messages/{record.request_id}", "Retry-After": "1"},
+            )
+        answer = self._invoke(name, data, record)
+        if idempotency_key is not None:
+            self.calls.complete(record.request_id, answer.status, answer.body)
+        return answer
+
+    def _operation(self, name: str) -> OperationEntry:
+        try:
+            return self.bus.catalog.get(name)
+        except OperationNotFound as exc:
+            raise Problem("unknown-operation", str(exc)) from None
+
+    def _person_id(self, data: dict[str, Any]) -> str | None:
+        for name in self.settings.person_id_fields:
+            value = data.get(name)
+            if isinstance(value, str) and value:
+                return value
+        return None
+
+    def _claim(
+        self, client: Client, name: str, data: Any, call_id: str, key: str | None
+    ) -> Answer | None:
+        hash_ = request_hash(name, data)
+        existing = self.calls.claim(
+            call_id=call_id, client=client.name, operation=name, idempotency_key=key, hash_=hash_
+        )
+        if existing is None:
+            return None
+        if existing.request_hash != hash_:
+            raise Problem(
+                "idempotency-key-reused",
+                f"Idempotency-Key {key!r} was used for a different request; use a new key "
+                "for a new request",
+            )
+        if existing.state == "pending":
+            raise Problem(
+                "idempotency-key-in-progress",
+                f"the call with Idempotency-Key {key!r} is still running; retry shortly",
+                headers={"Retry-After": "1"},
+            )
+        assert existing.status is not None
+        return Answer(existing.status, existing.body, {"Idempotent-Replayed": "true"})
+
+    def _complete_later(self, name: str, data: dict[str, Any], record: CallRecord) -> None:
+        answer = self._invoke(name, data, record)
+        assert record.request_id is not None
+        try:
+            self.calls.complete(record.request_id, answer.status, answer.body)
+        except Exception as exc:
+            log.error("gateway_async_result_lost", request_id=record.request_id, error=str(exc))
+
+    def _invoke(self, name: str, data: dict[str, Any], record: CallRecord) -> Answer:
+        assert record.request_id is not None
+        try:
+            reply = self.bus.call(
+                name,
+                data,
+                timeout=self.settings.call_timeout,
+                subject=record.person_id,
+                request_id=record.request_id,
+            )
+        except OperationFailed as failed:
+            return _problem(from_operation_error(failed.error, record.request_id))
+        except OperationTimeout as exc:
+            return _problem(Problem("bus-timeout", str(exc), request_id=record.request_id))
+        except InvalidMessage as exc:
+            return _problem(invalid(exc.problems))
+        except OperationNotFound as exc:
+            return _problem(Problem("unknown-operation", str(exc)))
+        except Exception as exc:
+            log.exception("gateway_call_failed", operation=name)
+            detail = f"the gateway could not complete the call ({type(exc).__name__}); retry"
+            return _problem(Problem("internal-error", detail, request_id=record.request_id))
+        return Answer(200, reply.model_dump(mode="json"), {"X-Request-Id": record.request_id})
+
+
+def _problem(problem: Problem) -> Answer:
+    return Answer(problem.status, problem.body(), problem.headers)
+
+
+def parse_json(raw: bytes, content_type: str | None) -> dict[str, Any]:
+    media = (content_type or "application/json").split(";", 1)[0].strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        raise Problem(
+            "unsupported-media-type",
+            f"the body is {media}; send the canonical request as application/json",
+        )
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Problem("invalid-json", f"the body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise invalid([FieldProblem("data", "must be a JSON object: the operation's request")])
+    return data
