@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from types import FrameType
@@ -377,11 +378,24 @@ class Bus:
         readiness = [c.ready for c in self.consumers] + [s.ready for s in self.servers]
         return all(ready.wait(timeout) for ready in readiness)
 
-    def run_until_stopped(self) -> None:
-        """Start the consumers and block until SIGTERM or SIGINT, then drain and close."""
+    def run_until_stopped(
+        self, *, draining: threading.Event | None = None, drain_seconds: float = 0.0
+    ) -> None:
+        """Start the consumers and block until SIGTERM or SIGINT, then drain and close.
+
+        With `draining` and `drain_seconds`, the first signal only sets `draining` (readiness
+        answers 503) and work goes on that long, so a load balancer stops sending work before
+        the consumers stop; a second signal stops at once."""
         previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+        stop_at: float | None = None
 
         def request_stop(signum: int, _frame: FrameType | None) -> None:
+            nonlocal stop_at
+            if draining is not None and drain_seconds > 0 and not draining.is_set():
+                log.info("bus_draining", signal=signal.Signals(signum).name, seconds=drain_seconds)
+                draining.set()
+                stop_at = time.monotonic() + drain_seconds
+                return
             log.info("bus_stopping", signal=signal.Signals(signum).name)
             self._stop.set()
 
@@ -390,7 +404,9 @@ class Bus:
         try:
             self.start()
             while not self._stop.wait(0.5):
-                pass
+                if stop_at is not None and time.monotonic() >= stop_at:
+                    log.info("bus_stopping", after="draining")
+                    break
         finally:
             self.close()
             for sig, handler in previous.items():

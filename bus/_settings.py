@@ -82,6 +82,22 @@ class CatalogSettings(BaseModel):
         return self
 
 
+class OpsSettings(BaseModel):
+    """The endpoints `civicbus run` serves for probes and Prometheus: /healthz, /readyz,
+    /metrics (the gateway serves them too, on its own port)."""
+
+    enabled: bool = Field(True, description="Serve them from `civicbus run`.")
+    host: str = Field("127.0.0.1", description="Listen address; 0.0.0.0 in a container.")
+    port: int = Field(9464, ge=0, le=65535, description="0 picks a free port.")
+    drain_seconds: float = Field(
+        0.0,
+        ge=0,
+        description="On SIGTERM, answer /readyz with 503 this long before stopping, so a load "
+        "balancer stops sending work first (5-10 s under Kubernetes).",
+    )
+    check_timeout: float = Field(2.0, gt=0, description="Seconds each readiness check may take.")
+
+
 class Settings(BaseSettings):
     """Everything civicbus reads from its environment and config file."""
 
@@ -110,6 +126,7 @@ class Settings(BaseSettings):
     journal: JournalSettings = Field(default_factory=JournalSettings)
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
+    ops: OpsSettings = Field(default_factory=OpsSettings)
     adapters: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Adapter instances by name: {population-register: {kind: soap, ...}}.",

@@ -29,6 +29,8 @@ from bus._gateway._rate_limit import RateLimiter
 from bus._gateway._service import GatewayService
 from bus._gateway._subscriptions import SubscriptionStore
 from bus._gateway._webhooks import WebhookDispatcher
+from bus._health import bus_readiness
+from bus._ops_routes import add_ops_routes
 from bus._runtime import Bus
 
 log = structlog.get_logger("civicbus.gateway")
@@ -69,6 +71,7 @@ class Gateway:
             target=self._keep_house, name="gateway-housekeeping", daemon=True
         )
         self.http = Responder(self.pool, self.audit, max_body=settings.max_body_bytes)
+        self.readiness = bus_readiness(bus)
         self.app = _build_app(self)
 
     def start(self) -> None:
@@ -105,6 +108,7 @@ class Gateway:
         if self.webhooks is not None:
             self.webhooks.close()
         self.pool.shutdown(wait=True, cancel_futures=False)
+        self.readiness.close()
         for store in (self.clients, self.calls, self.access_log, self.subscriptions):
             store.close()
 
@@ -130,4 +134,5 @@ def _build_app(gateway: Gateway) -> FastAPI:
 
     add_call_routes(app, gateway)
     add_event_routes(app, gateway)
+    add_ops_routes(app, gateway.readiness)
     return app

@@ -15,6 +15,8 @@ from adapters import AdapterConfigError, AdapterHost, UnknownAdapterKind
 from bus._delivery import Delivery
 from bus._errors import BrokerUnavailable
 from bus._gateway import Gateway, GatewayServer
+from bus._health import Readiness, bus_readiness
+from bus._ops_routes import ops_app
 from bus._runtime import Bus
 from bus.cli._app import app, cli_settings, fail
 from routes import (
@@ -98,12 +100,16 @@ def run(
         reloader.start(bus.stopping)
         typer.echo("  reload   route files are watched for changes", err=True)
     served, server = _start_gateway(bus)
+    readiness, probes = _start_probes(bus, host)
     try:
-        bus.run_until_stopped()
+        bus.run_until_stopped(draining=readiness.draining, drain_seconds=settings.ops.drain_seconds)
     finally:
         if server is not None and served is not None:
             server.stop()
             served.close()
+        if probes is not None:
+            probes.stop()
+        readiness.close()
         host.stop()
     typer.secho("civicbus stopped cleanly", fg=typer.colors.GREEN, err=True)
 
@@ -125,6 +131,36 @@ def _start_routes(
     route_host = RouteHost(bus, routes, sources=host.source_types())
     route_host.start()
     return routes, RouteReloader(route_host, paths, world)
+
+
+def _start_probes(bus: Bus, host: AdapterHost) -> tuple[Readiness, GatewayServer | None]:
+    """/healthz, /readyz (broker, databases, adapters) and /metrics, unless `ops.enabled` is
+    off; a port already taken costs the probes, not the run."""
+    ops = bus.settings.ops
+    readiness = bus_readiness(bus, timeout=ops.check_timeout)
+    readiness.add("adapters", lambda: _adapters_ready(host))
+    if not ops.enabled:
+        return readiness, None
+    try:
+        server = GatewayServer(ops_app(readiness), host=ops.host, port=ops.port)
+        server.start()
+    except (OSError, RuntimeError) as exc:
+        log.warning("probes_not_served", error=str(exc), hint="set ops.port, or ops.enabled: false")
+        return readiness, None
+    typer.echo(f"  probes   {server.url}/readyz   metrics {server.url}/metrics", err=True)
+    return readiness, server
+
+
+def _adapters_ready(host: AdapterHost) -> str:
+    statuses = host.status()
+    down = [
+        f"{s.name} ({s.health.detail if not s.health.ok else 'circuit open'})"
+        for s in statuses
+        if not s.health.ok or s.breaker == "open"
+    ]
+    if down:
+        raise RuntimeError(f"not ready: {', '.join(down)}")
+    return f"{len(statuses)} healthy" if statuses else "none configured"
 
 
 def _start_gateway(bus: Bus) -> tuple[Gateway | None, GatewayServer | None]:
