@@ -22,7 +22,7 @@ from bus._wire import (
     HEADER_REASON,
     Outgoing,
 )
-from schemas import Envelope
+from schemas import Envelope, new_traceparent
 
 # Ids of source events are derived from the source's own key for the change, so the same
 # change emitted again after a crash is the same message to every consumer.
@@ -86,6 +86,7 @@ class BusEmitter:
             subject=event.subject,
             correlationid=event.correlationid,
             id=self.message_id(event.key),
+            traceparent=new_traceparent(),  # a change in a legacy system starts a trace
         )
         if event.extensions:
             bad = [name for name in event.extensions if not _EXTENSION_NAME.fullmatch(name)]

@@ -24,7 +24,14 @@ from bus._publisher import Publisher
 from bus._reconnect import serve_until_stopped
 from bus._topology import Topology
 from bus._wire import Outgoing, envelope_properties, raw_body
-from schemas import OPERATION_ERROR_TYPE, Envelope, InvalidMessage, OperationError, SchemaRegistry
+from schemas import (
+    OPERATION_ERROR_TYPE,
+    Envelope,
+    InvalidMessage,
+    OperationError,
+    SchemaRegistry,
+    child_traceparent,
+)
 
 log = structlog.get_logger("civicbus.caller")
 
@@ -82,6 +89,7 @@ class Caller:
         subject: str | None = None,
         correlationid: str | None = None,
         request_id: str | None = None,
+        traceparent: str | None = None,
     ) -> BaseModel:
         """Call `<adapter>.<operation>` and return its validated response model.
 
@@ -93,7 +101,12 @@ class Caller:
         entry = self._catalog.get(name)
         payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
         request = self._request(
-            entry, payload, subject=subject, correlationid=correlationid, request_id=request_id
+            entry,
+            payload,
+            subject=subject,
+            correlationid=correlationid,
+            request_id=request_id,
+            traceparent=traceparent,
         )
         if not self._ready.wait(timeout):
             raise OperationTimeout(
@@ -141,8 +154,14 @@ class Caller:
         subject: str | None,
         correlationid: str | None,
         request_id: str | None,
+        traceparent: str | None,
     ) -> Envelope:
-        attributes: dict[str, Any] = {"subject": subject, "correlationid": correlationid}
+        attributes: dict[str, Any] = {
+            "subject": subject,
+            "correlationid": correlationid,
+            # A call is a span of its caller's trace, or starts one.
+            "traceparent": child_traceparent(traceparent),
+        }
         if request_id is not None:
             attributes["id"] = request_id
         if entry.request_type in self._registry or entry.request_schema is None:

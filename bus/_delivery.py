@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from schemas import child_traceparent
+
 if TYPE_CHECKING:
     import sqlalchemy
     from pydantic import BaseModel
@@ -47,7 +49,7 @@ class Delivery:
             subject=subject if subject is not None else self.envelope.subject,
             correlationid=self.envelope.correlationid,
             causationid=self.envelope.id,
-            traceparent=self.envelope.traceparent,
+            traceparent=child_traceparent(self.envelope.traceparent),
             id=str(uuid.uuid5(_EMIT_NAMESPACE, f"{self.consumer}/{self.envelope.id}/{index}")),
         )
         self.emitted.append(envelope)

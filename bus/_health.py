@@ -119,8 +119,8 @@ def bus_readiness(bus: Bus, **options: float) -> Readiness:
 def _broker(bus: Bus) -> str:
     with Connection(bus.settings.broker, connect_timeout=2) as connection:
         connection.ensure_connection(max_retries=1)
-        bus.topology.exchange(connection.channel()).declare(passive=True)
-    return "answers; the events exchange exists"
+        connection.channel()  # a broker that accepts the login but cannot open a channel fails
+    return "answers"
 
 
 def _database(engine: sa.Engine) -> str:

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from structlog.types import EventDict, Processor, WrappedLogger
 
 from bus._settings import Settings
-from schemas import Envelope, SchemaRegistry, default_registry, mask
+from schemas import Envelope, SchemaRegistry, default_registry, mask, trace_id
 
 __all__ = ["bind_message", "configure_logging", "mask_personal_data"]
 
@@ -116,6 +116,8 @@ def bind_message(envelope: Envelope, *, consumer: str | None = None) -> Iterator
         "correlation_id": envelope.correlationid,
         "type": envelope.type,
     }
+    if envelope.traceparent is not None:
+        fields["trace_id"] = trace_id(envelope.traceparent)
     if consumer is not None:
         fields["consumer"] = consumer
     with structlog.contextvars.bound_contextvars(**fields):

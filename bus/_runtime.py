@@ -165,6 +165,7 @@ class Bus:
         subject: str | None = None,
         correlationid: str | None = None,
         request_id: str | None = None,
+        traceparent: str | None = None,
     ) -> BaseModel:
         """Call `<adapter>.<operation>` over the bus and return its response model.
 
@@ -187,6 +188,7 @@ class Bus:
             subject=subject,
             correlationid=correlationid,
             request_id=request_id,
+            traceparent=traceparent,
         )
 
     # -- consuming ------------------------------------------------------------------------

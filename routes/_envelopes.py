@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-from schemas import Envelope
+from schemas import Envelope, child_traceparent
 
 if TYPE_CHECKING:
     from routes._message import Message
@@ -37,7 +37,7 @@ def outgoing(route: str, message: Message, what: str, **extensions: object) -> E
         data=message.data,
         correlationid=message.correlationid,
         causationid=origin.id,
-        traceparent=origin.traceparent,
+        traceparent=child_traceparent(origin.traceparent),
         **{**message.extensions, **extensions},
     )
 

@@ -6,6 +6,7 @@ from schemas._errors import FieldProblem, IncompatibleSchema, InvalidMessage, Un
 from schemas._operation import OPERATION_ERROR_CODES, OPERATION_ERROR_TYPE, OperationError
 from schemas._personal import MASKED, Personal, mask, personal_fields
 from schemas._registry import TYPE_NAME_PATTERN, RegisteredSchema, SchemaRegistry, dataschema_uri
+from schemas._trace import child_traceparent, new_traceparent, trace_id
 
 __all__ = [
     "CLOUDEVENTS_JSON",
@@ -25,8 +26,11 @@ __all__ = [
     "RegisteredSchema",
     "SchemaRegistry",
     "UnknownSchema",
+    "child_traceparent",
     "dataschema_uri",
     "default_registry",
     "mask",
+    "new_traceparent",
     "personal_fields",
+    "trace_id",
 ]

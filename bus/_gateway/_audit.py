@@ -34,6 +34,7 @@ class CallRecord:
     person_id: str | None = None
     request_id: str | None = None
     reached_bus: bool = False
+    traceparent: str | None = None  # the caller's W3C trace context, if it sent one
 
 
 class Audit:

@@ -36,6 +36,7 @@ class Responder:
             operation=operation,
             purpose=request.headers.get(PURPOSE_HEADER),
             end_user=request.headers.get(END_USER_HEADER),
+            traceparent=request.headers.get("traceparent"),
         )
 
     async def answer(

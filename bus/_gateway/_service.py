@@ -163,6 +163,7 @@ class GatewayService:
                 timeout=self.settings.call_timeout,
                 subject=record.person_id,
                 request_id=record.request_id,
+                traceparent=record.traceparent,
             )
         except OperationFailed as failed:
             return _problem(from_operation_error(failed.error, record.request_id))

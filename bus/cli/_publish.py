@@ -11,7 +11,7 @@ import typer
 from bus._errors import PublishError
 from bus._runtime import Bus
 from bus.cli._app import app, cli_settings, fail
-from schemas import InvalidMessage
+from schemas import InvalidMessage, new_traceparent
 
 EXIT_REFUSED = 1
 
@@ -56,6 +56,7 @@ def publish(
                 version=version,
                 subject=subject,
                 correlationid=correlation_id,
+                traceparent=new_traceparent(),
             )
             bus.publish(envelope)
         except InvalidMessage as exc:

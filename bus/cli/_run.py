@@ -28,7 +28,7 @@ from routes import (
     World,
     checked_routes,
 )
-from schemas import Address, AddressChanged
+from schemas import Address, AddressChanged, new_traceparent
 
 log = structlog.get_logger("civicbus.demo")
 
@@ -212,7 +212,10 @@ def _feed_demo(bus: Bus, interval: float) -> None:
                 effective_date=date.today() + timedelta(days=rng.randint(0, 30)),
             )
             envelope = bus.registry.envelope(
-                change, source="civicbus://demo/citizen-portal", subject=person_id
+                change,
+                source="civicbus://demo/citizen-portal",
+                subject=person_id,
+                traceparent=new_traceparent(),
             )
             publisher.publish(envelope)
     finally:

@@ -10,6 +10,7 @@ import pytest
 from bus import Hop
 from routes import Route
 from routes.testing import BusKit, RouteKit, StandIn
+from schemas import new_traceparent, trace_id
 from tests.integration.routes.models import BATCH, OUTCOME, SUMMARY, payments_registry
 
 pytestmark = pytest.mark.timeout(120)
@@ -96,12 +97,20 @@ def test_a_split_batch_is_routed_to_two_operations_and_summarised_once(
         [Route.model_validate(r) for r in FLOW], payments_registry(), operations=[review, ledger]
     )
     amounts = {"p1": 50, "p2": 5000, "p3": 70, "p4": 9000}
-    batch = kit.send(BATCH, {"records": [{"id": k, "amount": v} for k, v in amounts.items()]})
+    records = [{"id": k, "amount": v} for k, v in amounts.items()]
+    batch = kit.send(BATCH, {"records": records}, traceparent=new_traceparent())
 
     [summary] = kit.received(SUMMARY, 1)
     decisions = sorted((p["payment_id"], p["decision"]) for p in summary.data["parts"])
-    assert (summary.correlationid, summary.data["count"], decisions) == (
+    # One flow, one trace: every route's message is a span of the batch's trace.
+    assert (
+        summary.correlationid,
+        trace_id(summary.traceparent),
+        summary.data["count"],
+        decisions,
+    ) == (
         batch.id,
+        trace_id(batch.traceparent),
         4,
         [("p1", "booked"), ("p2", "held-for-review"), ("p3", "booked"), ("p4", "held-for-review")],
     )

@@ -24,10 +24,13 @@ def test_the_exported_names_are_exactly_these() -> None:
         "SchemaRegistry",
         "TYPE_NAME_PATTERN",
         "UnknownSchema",
+        "child_traceparent",
         "dataschema_uri",
         "default_registry",
         "mask",
+        "new_traceparent",
         "personal_fields",
+        "trace_id",
     ]
 
 
