@@ -67,6 +67,11 @@ class Bus:
                 retention=timedelta(days=self.settings.journal.retention_days),
                 max_queued=self.settings.journal.max_queued,
                 producer_lag=self.settings.journal.producer_lag,
+                max_bytes=(
+                    int(self.settings.journal.max_mb * 1e6)
+                    if self.settings.journal.max_mb is not None
+                    else None
+                ),
             )
             self.journal.start()
         self.idempotency = IdempotencyStore(self.settings.state)
@@ -300,6 +305,12 @@ class Bus:
                 "Journal entries queued or being written, not yet in the database.",
                 [],
                 lambda: [([], float(journal.lag))],
+            )
+            SCRAPED.add(
+                "civicbus_journal_bytes",
+                "Size of the journal's tables as last measured.",
+                [],
+                lambda: [([], float(journal.size))],
             )
             SCRAPED.add(
                 "civicbus_journal_dropped",

@@ -51,6 +51,12 @@ class JournalSettings(BaseModel):
     batch_size: int = Field(500, ge=1)
     flush_interval: float = Field(0.2, gt=0, description="Seconds between batch writes.")
     retention_days: float = Field(30.0, gt=0, description="Journal entries older than this go.")
+    max_mb: float | None = Field(
+        1024.0,
+        gt=0,
+        description="Size the journal's tables may take; past it the oldest messages go (a "
+        "warning at 80%). None: age alone bounds it.",
+    )
     max_queued: int = Field(
         100_000, ge=1, description="Entries held in memory at most; beyond, the oldest hops go."
     )

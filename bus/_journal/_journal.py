@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 _PURGE_EVERY = 3600.0  # seconds; retention is coarse and a purge scans an index
+_SIZE_CHECK_EVERY = 60.0  # seconds
+_WARN_AT = 0.8  # of the size limit: warn operators before the oldest messages go
+_PURGE_TO = 0.7  # of the size limit: where a purge for size takes the journal back to
 _MAX_BACKOFF = 2.0  # seconds between write attempts while the database is away
 _CLOSE_GRACE = 5.0  # seconds close() keeps retrying before it gives the queued entries up
 # Lock waits are retried (and logged) by the writer itself, so it does not need SQLite's
@@ -48,6 +51,7 @@ class Journal:
         migrate: bool = True,
         max_queued: int = 100_000,
         producer_lag: int = 20_000,
+        max_bytes: int | None = None,
     ) -> None:
         if batch_size < 1 or flush_interval <= 0:
             raise ValueError(
@@ -75,6 +79,13 @@ class Journal:
         self._stopping = threading.Event()
         self._give_up_at: float | None = None
         self._next_purge = 0.0
+        # Size is checked more often than age: a burst can fill a disk within the hour.
+        self._max_bytes = max_bytes
+        self._next_size_check = 0.0
+        self.size = 0  # bytes, as last measured
+        # PostgreSQL keeps a table's size after a delete (the space is reused, not returned):
+        # only growth past what a purge left is a reason to purge again.
+        self._size_after_purge = 0
 
     # -- the hot path -------------------------------------------------------------------------
 
@@ -231,6 +242,7 @@ class Journal:
                     while len(self._queue) and not self._stopping.is_set():
                         self._write_next()
                 self._purge_if_due()
+                self._keep_within_size()
             except Exception:  # the writer thread must outlive any one failure
                 log.exception("journal_writer_failed")
 
@@ -286,6 +298,39 @@ class Journal:
             except Exception as error:
                 self._queue.count_dropped(1)
                 log.error("journal_entry_refused", error=repr(error))
+
+    def _keep_within_size(self) -> None:
+        if time.monotonic() < self._next_size_check:
+            return
+        self._next_size_check = time.monotonic() + _SIZE_CHECK_EVERY
+        self.size = _queries.size_bytes(self._engine)
+        limit = self._max_bytes
+        if limit is None:
+            return
+        if self.size > limit * _WARN_AT:
+            log.warning(
+                "journal_near_its_size_limit",
+                size_mb=round(self.size / 1e6, 1),
+                limit_mb=round(limit / 1e6, 1),
+                hint="the oldest messages go first at the limit; raise journal.max_mb or "
+                "shorten journal.retention_days",
+            )
+        if self.size <= limit or self.size <= self._size_after_purge:
+            return
+        # Drop the oldest share that takes it back under the limit, with room to spare.
+        count = _queries.message_count(self._engine)
+        share = 1 - (limit * _PURGE_TO) / self.size
+        purged = _queries.purge_oldest(self._engine, count=max(1, int(count * share)))
+        self.size = self._size_after_purge = _queries.size_bytes(self._engine)
+        log.warning("journal_purged_for_size", messages=purged, size_mb=round(self.size / 1e6, 1))
+
+    def check_size(self) -> int:
+        """Measure the journal now and purge the oldest messages if it is over its limit (the
+        writer does this every minute); the size in bytes."""
+        with self._write_lock:
+            self._next_size_check = 0.0
+            self._keep_within_size()
+        return self.size
 
     def _purge_if_due(self) -> None:
         if self._retention is None or time.monotonic() < self._next_purge:

@@ -118,3 +118,41 @@ def dead_letter_queues(engine: sa.Engine, *, scan: int = 50_000) -> list[str]:
     with engine.connect() as connection:
         details = connection.scalars(query).all()
     return sorted({d["queue"] for d in details if isinstance(d, dict) and d.get("queue")})
+
+
+def size_bytes(engine: sa.Engine) -> int:
+    """What the journal's tables take: pages in use on SQLite (freed pages are reused, so a
+    file that stops growing is a journal that stays within its limit), the relations' total
+    size on PostgreSQL."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            pages = connection.exec_driver_sql("PRAGMA page_count").scalar() or 0
+            free = connection.exec_driver_sql("PRAGMA freelist_count").scalar() or 0
+            page_size = connection.exec_driver_sql("PRAGMA page_size").scalar() or 0
+            return int((pages - free) * page_size)
+        if engine.dialect.name == "postgresql":
+            total = connection.execute(
+                sa.text("SELECT pg_total_relation_size(:m) + pg_total_relation_size(:h)"),
+                {"m": messages.name, "h": hops.name},
+            ).scalar()
+            return int(total or 0)
+    return 0
+
+
+def purge_oldest(engine: sa.Engine, *, count: int) -> int:
+    """Delete the `count` messages seen first, with their hops; how many went."""
+    oldest = sa.select(messages.c.id).order_by(messages.c.first_seen).limit(count)
+    with engine.begin() as connection:
+        ids = list(connection.scalars(oldest))
+        if not ids:
+            return 0
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            connection.execute(hops.delete().where(hops.c.message_id.in_(chunk)))
+            connection.execute(messages.delete().where(messages.c.id.in_(chunk)))
+    return len(ids)
+
+
+def message_count(engine: sa.Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.scalar(sa.select(sa.func.count()).select_from(messages)) or 0)

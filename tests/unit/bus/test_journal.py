@@ -317,3 +317,26 @@ def test_the_writer_applies_the_retention_when_it_starts(database_url: str) -> N
 
 def test_the_package_exports_exactly_the_journal_api() -> None:
     assert sorted(journal_package.__all__) == ["Hop", "HopRecord", "Journal", "MessageRecord"]
+
+
+def test_past_its_size_limit_the_oldest_messages_go_and_a_warning_comes_first(
+    database_url: str,
+) -> None:
+    journal = Journal(database_url, max_bytes=300_000)
+    try:
+        for n in range(1500):
+            journal.message(envelope(id=f"m{n:05d}", data={"filler": "x" * 400}))
+        journal.flush()
+        with capture_logs() as logs:
+            for _ in range(3):
+                journal.check_size()
+        kept = {n for n in range(1500) if journal.find(f"m{n:05d}") is not None}
+    finally:
+        journal.close()
+    events = [entry["event"] for entry in logs]
+    assert (min(kept) > 0, 1499 in kept, events[:2]) == (
+        True,
+        True,
+        ["journal_near_its_size_limit", "journal_purged_for_size"],
+    )
+    assert events.count("journal_purged_for_size") == 1  # no second purge without new growth
