@@ -14,6 +14,7 @@ from bus.cli import (  # noqa: F401
     _routes,
     _run,
     _schemas,
+    _status,
     _tail,
 )
 from bus.cli._app import CliState, app, cli_settings, fail

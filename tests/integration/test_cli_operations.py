@@ -84,3 +84,49 @@ def test_an_operator_finds_replays_and_follows_a_dead_letter(isolated_cli: None,
     hops = [hop["hop"] for hop in json.loads(journey[1])["hops"]]
     assert hops[-3:] == ["replayed", "delivered", "handled"]
     assert [m["id"] for m in json.loads(found[1])] == [envelope.id]
+
+
+def test_status_reports_the_checks_the_offer_and_the_dead_letters(
+    isolated_cli: None, tmp_path: Path
+):
+    Path("civicbus.yaml").write_text(
+        f"data_dir: {tmp_path / 'data'}\nretry: {{redelivery_delays: []}}\n"
+        "journal: {flush_interval: 0.05}\n"
+    )
+    bus = Bus(load_settings(Path("civicbus.yaml")))
+
+    def refuse(_delivery: Delivery) -> None:
+        raise PermanentError("no")
+
+    consumer = bus.subscribe("benefits", ["civic.person.address-changed"], refuse)
+    bus.start()
+    try:
+        assert bus.wait_ready(30)
+        change = AddressChanged(
+            person_id="38001085718",
+            address=Address(street="Pikk 1", postal_code="10123", city="Tallinn", country="EE"),
+            effective_date=date(2026, 12, 1),
+        )
+        bus.publish(bus.registry.envelope(change, source="test"))
+        assert bus.journal is not None
+        wait_for(lambda: bus.journal.dead_letter_queues() != [], what="a dead letter")
+        bus.journal.flush()
+        code, out = cli("status", "--json")
+    finally:
+        bus.close()
+    report = json.loads(out)
+    assert (code, report["ready"], sorted(report["checks"])) == (
+        0,
+        True,
+        ["broker", "journal", "state"],
+    )
+    assert report["dead_letters"] == {consumer.queues.dead_letters.name: 1}
+    assert report["last_hour"].get("dead_lettered") == 1
+
+
+def test_status_exits_1_when_the_broker_does_not_answer(isolated_cli: None, tmp_path: Path):
+    Path("civicbus.yaml").write_text(
+        f"data_dir: {tmp_path / 'data'}\nbroker_url: amqp://guest:guest@127.0.0.1:1//\n"
+    )
+    code, out = cli("status")
+    assert (code, "NOT READY" in out, "broker" in out) == (1, True, True)
