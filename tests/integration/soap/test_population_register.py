@@ -40,7 +40,7 @@ def register(canary: Path) -> Iterator[RunningRegister]:
 
 
 def adapter_for(register: RunningRegister, **config: Any) -> SoapAdapter:
-    settings: dict[str, Any] = {"wsdl": f"{register.url}?wsdl", "timeout": 1.0, **config}
+    settings: dict[str, Any] = {"wsdl": f"{register.url}?wsdl", "timeout": 10.0, **config}
     adapter = SoapAdapter("population-register", SoapConfig(**settings))
     adapter.start()
     return adapter
