@@ -13,7 +13,7 @@ import time
 
 import sqlalchemy as sa
 
-from bus import Bus, Delivery, Settings
+from bus import Bus, Delivery, Settings, configure_logging
 
 CONSUMER = "crash-test"
 PATTERNS = ["civic.#"]
@@ -34,7 +34,9 @@ _HANDLER_SECONDS = float(os.environ.get("CRASH_CONSUMER_HANDLER_SECONDS", "0.002
 def main() -> None:
     global _PID  # noqa: PLW0603 — set once at start, read by the handler
     _PID = os.getpid()
-    bus = Bus(Settings(**json.loads(sys.argv[1])))
+    settings = Settings(**json.loads(sys.argv[1]))
+    configure_logging(settings)  # JSON lines on stderr, where the tests read them
+    bus = Bus(settings)
     bus.subscribe(CONSUMER, PATTERNS, record, prefetch=50)
     bus.run_until_stopped()
 

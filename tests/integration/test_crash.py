@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -178,3 +179,44 @@ def test_sigterm_finishes_the_work_in_hand_acks_it_and_exits_cleanly(
     assert handled_at_stop > 0, "the work in hand was finished, not abandoned"
     assert left == 20 - handled_at_stop, "what was handled was acked; the rest is back"
     assert sorted(ids) == sorted(e.id for e in run.envelopes)
+
+
+def test_two_workers_share_one_queue_and_handle_each_message_once(
+    stage: Callable[[int], Stage],
+):
+    run = stage(600)
+    workers = [start_consumer(run.settings, handler_seconds=0.005) for _ in range(2)]
+    logs = [read_lines(worker) for worker in workers]
+    try:
+        # Both consuming before anything is published: otherwise one may take it all.
+        wait_for(
+            lambda: all(any("consumer_started" in line for line in log) for log in logs),
+            what="both workers consuming",
+        )
+        run.bus.publish(*run.envelopes)
+        wait_for(
+            lambda: len(handled_rows(run.engine)) >= len(run.envelopes),
+            timeout=180,
+            what="every message handled by the two workers",
+        )
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        codes = [worker.wait(60) for worker in workers]
+    rows = handled_rows(run.engine)
+    ids = [message_id for message_id, _pid in rows]
+    by_worker = {pid for _id, pid in rows}
+    assert (codes, len(ids), len(set(ids)), len(by_worker)) == ([0, 0], 600, 600, 2)
+
+
+def read_lines(process: subprocess.Popen[bytes]) -> list[str]:
+    """The process's stderr lines as they come, read by a thread so the pipe never fills."""
+    lines: list[str] = []
+
+    def read() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.append(line.decode(errors="replace"))
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
