@@ -215,8 +215,7 @@ def read_lines(process: subprocess.Popen[bytes]) -> list[str]:
 
     def read() -> None:
         assert process.stderr is not None
-        for line in process.stderr:
-            lines.append(line.decode(errors="replace"))
+        lines.extend(line.decode(errors="replace") for line in process.stderr)
 
     threading.Thread(target=read, daemon=True).start()
     return lines
