@@ -23,6 +23,7 @@ from bus._json_schema import CanonicalData, validate_json
 from bus._publisher import Publisher
 from bus._reconnect import serve_until_stopped
 from bus._topology import Topology
+from bus._tracing import span
 from bus._wire import Outgoing, envelope_properties, raw_body
 from schemas import (
     OPERATION_ERROR_TYPE,
@@ -100,6 +101,30 @@ class Caller:
         """
         entry = self._catalog.get(name)
         payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
+        with span(f"call {name}", traceparent, "client") as client_span:
+            return self._call(
+                entry,
+                payload,
+                timeout=timeout,
+                subject=subject,
+                correlationid=correlationid,
+                request_id=request_id,
+                # The request is a child of the client span when tracing, else of the caller.
+                traceparent=client_span or child_traceparent(traceparent),
+            )
+
+    def _call(
+        self,
+        entry: OperationEntry,
+        payload: dict[str, Any],
+        *,
+        timeout: float,
+        subject: str | None,
+        correlationid: str | None,
+        request_id: str | None,
+        traceparent: str,
+    ) -> BaseModel:
+        name = entry.name
         request = self._request(
             entry,
             payload,
@@ -154,13 +179,12 @@ class Caller:
         subject: str | None,
         correlationid: str | None,
         request_id: str | None,
-        traceparent: str | None,
+        traceparent: str,
     ) -> Envelope:
         attributes: dict[str, Any] = {
             "subject": subject,
             "correlationid": correlationid,
-            # A call is a span of its caller's trace, or starts one.
-            "traceparent": child_traceparent(traceparent),
+            "traceparent": traceparent,
         }
         if request_id is not None:
             attributes["id"] = request_id

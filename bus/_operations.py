@@ -31,6 +31,7 @@ from bus._publisher import Publisher
 from bus._reconnect import serve_until_stopped
 from bus._replies import ReplyStore
 from bus._topology import Topology
+from bus._tracing import span
 from bus._wire import Outgoing, envelope_properties, raw_body
 from schemas import (
     OPERATION_ERROR_TYPE,
@@ -267,7 +268,13 @@ class OperationServer:
                 detail=[{"location": p.location, "message": p.message} for p in exc.problems],
             )
         try:
-            result = served.handler(payload, request)
+            with span(
+                f"operation {self.adapter}.{operation}",
+                request.traceparent,
+                "server",
+                **{"messaging.message.id": request.id},
+            ):
+                result = served.handler(payload, request)
         except Exception as exc:
             return self._error(
                 request,

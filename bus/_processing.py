@@ -27,6 +27,7 @@ from bus._journal import Hop
 from bus._json_schema import CanonicalData
 from bus._logging import bind_message
 from bus._metrics import CONSUMED, HANDLER_SECONDS
+from bus._tracing import span
 from bus._wire import (
     HEADER_CONSUMER,
     HEADER_DEAD_LETTERED_AT,
@@ -256,7 +257,13 @@ class Processor:
                 transaction=claim.connection,
                 registry=self._registry,
             )
-            self._handler(delivery)
+            with span(
+                f"consume {self.consumer}",
+                item.envelope.traceparent,
+                "consumer",
+                **{"messaging.message.id": item.envelope.id, "civicbus.type": item.envelope.type},
+            ):
+                self._handler(delivery)
         emitted.envelopes.extend(delivery.emitted)
         emitted.destinations.update(delivery.destinations)
         return False

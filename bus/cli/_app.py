@@ -15,6 +15,7 @@ import typer
 
 from bus._logging import configure_logging
 from bus._settings import ConfigError, Settings, load_settings
+from bus._tracing import enable_tracing_from_environment
 
 __all__ = ["CliState", "app", "cli_settings", "fail"]
 
@@ -102,6 +103,7 @@ def _main(
 ) -> None:
     ctx.obj = CliState(config=config)
     configure_logging()
+    enable_tracing_from_environment()  # only when OTEL_* variables ask for it
     # The callback runs before the command parses its own options, and Typer does not hand
     # it the rest of the command line, so `--help` is looked for in argv.
     if ctx.invoked_subcommand in CONFIG_TOLERANT_COMMANDS or "--help" in sys.argv[1:]:
