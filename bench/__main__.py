@@ -16,6 +16,7 @@ from bench import (
     bench_gateway,
     bench_rabbitmq,
     bench_routes,
+    bench_scale,
     bench_soap,
     bench_sql,
 )
@@ -31,6 +32,8 @@ COMPARISONS = [
     ("sql_poll_rows_per_s", "sql_raw_rows_per_s", "sql_poll_vs_raw", 0.7),
     ("file_ingest_rows_per_s", "file_raw_rows_per_s", "file_ingest_vs_raw", 0.6),
     ("route_5_steps_msgs_per_s", "route_bare_bus_msgs_per_s", "route_vs_bare_bus", 0.8),
+    # No target was set for scale-out; two workers must at least beat one.
+    ("bus_2_workers_msgs_per_s", "bus_1_worker_msgs_per_s", "bus_2_workers_vs_1", 1.0),
 ]
 # (figure, the most it may be)
 CEILINGS = [
@@ -52,6 +55,7 @@ def main() -> int:
         ("sql", bench_sql),
         ("filedrop", bench_filedrop),
         ("routes", bench_routes),
+        ("scale", bench_scale),
         ("gateway", bench_gateway),
     ):
         print(f"bench: running {name} ...", file=sys.stderr, flush=True)
