@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bench import (
     bench_embedded,
+    bench_faststream,
     bench_filedrop,
     bench_gateway,
     bench_rabbitmq,
@@ -32,6 +33,7 @@ COMPARISONS = [
     ("sql_poll_rows_per_s", "sql_raw_rows_per_s", "sql_poll_vs_raw", 0.7),
     ("file_ingest_rows_per_s", "file_raw_rows_per_s", "file_ingest_vs_raw", 0.6),
     ("route_5_steps_msgs_per_s", "route_bare_bus_msgs_per_s", "route_vs_bare_bus", 0.8),
+    ("bus_same_run_msgs_per_s", "faststream_msgs_per_s", "bus_vs_faststream", 1.0),
     # No target was set for scale-out; two workers must at least beat one.
     ("bus_2_workers_msgs_per_s", "bus_1_worker_msgs_per_s", "bus_2_workers_vs_1", 1.0),
 ]
@@ -56,6 +58,7 @@ def main() -> int:
         ("filedrop", bench_filedrop),
         ("routes", bench_routes),
         ("scale", bench_scale),
+        ("faststream", bench_faststream),
         ("gateway", bench_gateway),
     ):
         print(f"bench: running {name} ...", file=sys.stderr, flush=True)
