@@ -1,6 +1,7 @@
 """`make bench`: every benchmark in one run, each figure beside its baseline.
 
-Writes bench/results.json (a flat object of numbers) and bench/results.md, and prints the table.
+Writes bench/results.json (a flat object of numbers), bench/results.md and a chart,
+bench/results.png, and prints the table.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bench import (
     bench_soap,
     bench_sql,
 )
+from bench.chart import draw
 from bus import Settings, configure_logging
 
 HERE = Path(__file__).resolve().parent
@@ -86,6 +88,7 @@ def main() -> int:
     lines += ["", "All figures:", "", "```", json.dumps(results, indent=2), "```"]
     table = "\n".join(lines) + "\n"
     (HERE / "results.md").write_text(table)
+    draw(results, COMPARISONS, CEILINGS, HERE / "results.png")
     print(table)
     return 1 if failed else 0
 
