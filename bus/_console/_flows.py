@@ -7,6 +7,7 @@ journal, not only this one; depths come from the broker.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -33,6 +34,7 @@ class Flow:
     last_at: datetime | None = None
     queue: str | None = None
     depth: int | None = None
+    consumers: int | None = None  # attached to the work queue now, in any process
     dead_letter_queue: str | None = None
     dead_letters: int | None = None
 
@@ -113,21 +115,29 @@ def _aware(value: datetime | str | None) -> datetime | None:
 
 
 def _read_depths(url: str, found: list[Flow]) -> None:
-    """Depths by passive declare on one connection; a queue not (yet) declared stays None."""
+    """Depths by passive declare on one connection; a queue not (yet) declared stays None.
+    Only AMQP brokers count consumers (kombu's virtual transports always answer 0)."""
+    counts_consumers = url.startswith(("amqp", "pyamqp"))
     try:
         with Connection(url, connect_timeout=2) as connection:
             for flow in found:
-                flow.depth = _depth(connection, flow.queue)
-                flow.dead_letters = _depth(connection, flow.dead_letter_queue)
+                flow.depth, consumers = _depth(connection, flow.queue)
+                flow.consumers = consumers if counts_consumers else None
+                flow.dead_letters, _none = _depth(connection, flow.dead_letter_queue)
     except OSError:
         return  # the broker is away: the page says "—" and /readyz says why
 
 
-def _depth(connection: Connection, queue: str | None) -> int | None:
+def _depth(connection: Connection, queue: str | None) -> tuple[int | None, int | None]:
+    """(messages, consumers) of `queue`; (None, None) when it is not declared."""
     if queue is None:
-        return None
+        return None, None
+    channel = connection.channel()
     try:
-        _name, count, _consumers = connection.channel().queue_declare(queue, passive=True)
-    except Exception:  # not declared: the broker closes the channel, the next one is fresh
-        return None
-    return int(count)
+        _name, count, consumers = channel.queue_declare(queue, passive=True)
+    except Exception:  # not declared: the broker closes the channel
+        return None, None
+    finally:
+        with contextlib.suppress(Exception):  # already closed by the broker's refusal
+            channel.close()
+    return int(count), int(consumers)
