@@ -127,6 +127,22 @@ class Sessions:
     def dump(self, session: Session) -> str:
         return self._serializer.dumps({"user": session.user, "csrf": session.csrf})
 
+    # An outcome shown after a redirect travels signed in the URL, so a crafted link cannot
+    # make the console claim that something was replayed.
+    def sign_note(self, kind: str, text: str) -> str:
+        return self._serializer.dumps({"note": kind, "text": text}, salt="civicbus-console-note")
+
+    def read_note(self, signed: str | None) -> tuple[str, str] | None:
+        if not signed:
+            return None
+        try:
+            data = self._serializer.loads(signed, salt="civicbus-console-note", max_age=600)
+        except BadSignature:
+            return None
+        if not isinstance(data, dict) or data.get("note") not in {"done", "problem"}:
+            return None
+        return str(data["note"]), str(data.get("text", ""))
+
 
 def csrf_ok(session: Session | None, token: str | None) -> bool:
     return (

@@ -57,6 +57,7 @@ def queue_page(request: Request, queue: str) -> Response:
             request, "not_found.html", session, status=404, what=queue, detail=str(error)
         )
     reveal = session.sees_personal_data
+    note = console.sessions.read_note(request.query_params.get("note"))
     return console.page(
         request,
         "dead_letter_queue.html",
@@ -66,8 +67,7 @@ def queue_page(request: Request, queue: str) -> Response:
         letters=[_shown(console, letter, reveal=reveal) for letter in letters],
         revealed=reveal,
         limit=BROWSE_LIMIT,
-        done=request.query_params.get("done"),
-        problem=request.query_params.get("problem"),
+        note=note,
         csrf=session.csrf,
     )
 
@@ -104,21 +104,23 @@ async def _act(request: Request, queue: str, action: str) -> Response:
     reason = (fields.get("reason") or [""])[0].strip()
     back = f"/dead-letters/{queue}"
     if not ids:
-        return _back(back, problem=f"Tick the messages to {action} first.")
+        return _back(console, back, "problem", f"Tick the messages to {action} first.")
     if not reason:
-        return _back(back, problem=f"Say why you {action} them; the reason goes in the audit log.")
+        why = f"Say why you {action} them; the reason goes in the audit log."
+        return _back(console, back, "problem", why)
     method = console.dead_letters.replay if action == "replay" else console.dead_letters.discard
     operator = session.user or "unknown"
     try:
         done = await run_in_threadpool(method, queue, ids, operator=operator, reason=reason)
     except (DeadLetterNotFound, ValueError) as error:
-        return _back(back, problem=str(error))
+        return _back(console, back, "problem", str(error))
     verb = "Replayed" if action == "replay" else "Discarded"
-    return _back(back, done=f"{verb} {len(done)} message(s): {', '.join(done)}")
+    return _back(console, back, "done", f"{verb} {len(done)} message(s): {', '.join(done)}")
 
 
-def _back(path: str, **message: str) -> Response:
-    return RedirectResponse(f"{path}?{urlencode(message)}", status_code=303)
+def _back(console: Console, path: str, kind: str, text: str) -> Response:
+    note = console.sessions.sign_note(kind, text)
+    return RedirectResponse(f"{path}?{urlencode({'note': note})}", status_code=303)
 
 
 @router.get("/audit")

@@ -213,3 +213,33 @@ def test_the_console_serves_probes_and_metrics(running: Running):
     with client(running) as http:
         answers = [http.get(path).status_code for path in ("/healthz", "/readyz", "/metrics")]
     assert answers == [200, 200, 200]
+
+
+def test_an_operator_replays_several_dead_letters_at_once(running: Running):
+    other = running.bus.registry.envelope(change(7), source="test", subject="case-7")
+    running.bus.publish(other)
+    wait_for(
+        lambda: running.console.dead_letters.depth(running.dead_letter_queue) == 2,
+        what="two dead letters",
+    )
+    with signed_in(running, "olev") as http:
+        page = http.get(f"/dead-letters/{running.dead_letter_queue}")
+        answer = http.post(
+            f"/dead-letters/{running.dead_letter_queue}/replay",
+            data={"csrf": csrf_of(page), "id": [running.envelope.id, other.id], "reason": "fixed"},
+            follow_redirects=True,
+        )
+    replays = {
+        e.message_id for e in running.console.dead_letters.audit.entries() if e.action == "replay"
+    }
+    assert "Replayed 2 message(s)" in answer.text
+    assert replays == {running.envelope.id, other.id}
+
+
+def test_an_outcome_in_a_crafted_link_is_not_shown(running: Running):
+    with signed_in(running, "olev") as http:
+        page = http.get(
+            f"/dead-letters/{running.dead_letter_queue}",
+            params={"note": "forged", "done": "Replayed 99 message(s)"},
+        )
+    assert (page.status_code, "Replayed 99" in page.text) == (200, False)
