@@ -19,6 +19,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from bus._console_settings import ConsoleSettings
 from bus._gateway_settings import GatewaySettings
 
 DEFAULT_CONFIG_FILE = Path("civicbus.yaml")
@@ -133,6 +134,7 @@ class Settings(BaseSettings):
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     adapters: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Adapter instances by name: {population-register: {kind: soap, ...}}.",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bus.cli import (  # noqa: F401
     _adapters,
     _clients,
+    _console,
     _dlq,
     _doctor,
     _gateway,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
+import signal
 import threading
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +14,7 @@ import structlog
 import typer
 
 from adapters import AdapterConfigError, AdapterHost, UnknownAdapterKind
+from bus._console import Console
 from bus._delivery import Delivery
 from bus._errors import BrokerUnavailable
 from bus._gateway import Gateway, GatewayServer
@@ -62,6 +65,10 @@ def run(
     """
     settings = cli_settings(ctx)
     bus = Bus(settings)
+    # Until run_until_stopped installs its own handlers, a stop request (an orchestrator's
+    # SIGTERM while the servers start) is remembered instead of killing the process.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda _signum, _frame: bus.stop())
     reloader: RouteReloader | None = None
     try:
         host = AdapterHost.from_settings(bus)
@@ -101,6 +108,7 @@ def run(
         typer.echo("  reload   route files are watched for changes", err=True)
     served, server = _start_gateway(bus)
     readiness, probes = _start_probes(bus, host)
+    stop_console = _start_console(bus, host, readiness)
     try:
         bus.run_until_stopped(draining=readiness.draining, drain_seconds=settings.ops.drain_seconds)
     finally:
@@ -109,6 +117,7 @@ def run(
             served.close()
         if probes is not None:
             probes.stop()
+        stop_console()
         readiness.close()
         host.stop()
     typer.secho("civicbus stopped cleanly", fg=typer.colors.GREEN, err=True)
@@ -179,6 +188,29 @@ def _start_gateway(bus: Bus) -> tuple[Gateway | None, GatewayServer | None]:
         fail(f"the gateway cannot listen: {exc}; change gateway.port or stop what uses it", 1)
     typer.echo(f"  gateway  {server.url}/api/v1/docs", err=True)
     return served, server
+
+
+def _start_console(bus: Bus, host: AdapterHost, readiness: Readiness) -> Callable[[], None]:
+    """The operations console in this process too, when `console.enabled` says so; it sees
+    this process's adapters as well as the shared catalog. Returns what stops it."""
+    settings = bus.settings.console
+    if not settings.enabled:
+        return lambda: None
+    console = Console(bus, adapter_status=host.status, readiness=readiness)
+    try:
+        server = GatewayServer(console.app, host=settings.host, port=settings.port)
+        server.start()
+    except (OSError, RuntimeError) as exc:
+        console.close()
+        bus.close()
+        fail(f"the console cannot listen: {exc}; change console.port or stop what uses it", 1)
+    typer.echo(f"  console  {server.url}/", err=True)
+
+    def stop() -> None:
+        server.stop()
+        console.close()
+
+    return stop
 
 
 def _record_address_change(delivery: Delivery) -> None:
