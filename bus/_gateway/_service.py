@@ -27,6 +27,8 @@ from schemas import FieldProblem, InvalidMessage
 
 log = structlog.get_logger("civicbus.gateway")
 
+_MAX_KEY_LENGTH = 200
+
 
 @dataclass
 class Answer:
@@ -92,11 +94,11 @@ class GatewayService:
             raise invalid(exc.problems) from None
         record.person_id = self._person_id(data)
         record.request_id = uuid.uuid4().hex
+        record.authorised = True
         if idempotency_key is not None or respond_async:
-            replay = self._claim(client, name, data, record.request_id, idempotency_key)
+            replay = self._claim(client, name, data, record, idempotency_key)
             if replay is not None:
                 return replay
-        record.reached_bus = True
         if respond_async:
             self._pool.submit(self._complete_later, name, data, record)
             return Answer(
@@ -123,14 +125,26 @@ class GatewayService:
         return None
 
     def _claim(
-        self, client: Client, name: str, data: Any, call_id: str, key: str | None
+        self, client: Client, name: str, data: Any, record: CallRecord, key: str | None
     ) -> Answer | None:
+        if key is not None and not 0 < len(key) <= _MAX_KEY_LENGTH:
+            raise Problem(
+                "invalid-request",
+                f"the Idempotency-Key is {len(key)} characters; use 1 to {_MAX_KEY_LENGTH} "
+                "(a UUID is a good key)",
+            )
         hash_ = request_hash(name, data)
+        assert record.request_id is not None
         existing = self.calls.claim(
-            call_id=call_id, client=client.name, operation=name, idempotency_key=key, hash_=hash_
+            call_id=record.request_id,
+            client=client.name,
+            operation=name,
+            idempotency_key=key,
+            hash_=hash_,
         )
         if existing is None:
             return None
+        record.request_id = existing.id  # the journal links the retry to the first call
         if existing.request_hash != hash_:
             raise Problem(
                 "idempotency-key-reused",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import signal
 import threading
 from datetime import date, timedelta
 from typing import Annotated
@@ -65,6 +66,10 @@ def run(
         feeder.start()
     for entry in bus.catalog.entries():
         typer.echo(f"  offers   {entry.name}", err=True)
+    # A signal that comes while the gateway starts, before the bus takes over the signals,
+    # must stop the bus cleanly rather than kill the process.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda _signum, _frame: bus.stop())
     served, server = _start_gateway(bus)
     try:
         bus.run_until_stopped()
