@@ -7,7 +7,8 @@ import json
 import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -16,7 +17,7 @@ from bus._caller import OperationFailed, OperationTimeout
 from bus._catalog import OperationEntry, OperationNotFound
 from bus._gateway._audit import CallRecord
 from bus._gateway._auth import Authenticator
-from bus._gateway._calls import CallStore, request_hash
+from bus._gateway._calls import CallStore, StoredCall, request_hash
 from bus._gateway._clients import Client
 from bus._gateway._problems import Problem, from_operation_error, invalid
 from bus._gateway._rate_limit import RateLimiter, retry_after
@@ -151,6 +152,7 @@ class GatewayService:
                 f"Idempotency-Key {key!r} was used for a different request; use a new key "
                 "for a new request",
             )
+        existing = self.settle_abandoned(existing)
         if existing.state == "pending":
             raise Problem(
                 "idempotency-key-in-progress",
@@ -159,6 +161,24 @@ class GatewayService:
             )
         assert existing.status is not None
         return Answer(existing.status, existing.body, {"Idempotent-Replayed": "true"})
+
+    def settle_abandoned(self, call: StoredCall) -> StoredCall:
+        """A call still pending after twice the call timeout, settled as a timeout: whoever
+        took it has answered or timed out by then, unless its process died in between. The
+        legacy system may have acted on it, so it is not sent again."""
+        waited = (datetime.now(UTC) - call.created_at).total_seconds()
+        if call.state != "pending" or waited <= 2 * self.settings.call_timeout:
+            return call
+        problem = Problem(
+            "bus-timeout",
+            f"the gateway process that took call {call.id} stopped before it answered; the "
+            "legacy system may have acted on it — look the request id up in the journal "
+            "before sending it again with a new Idempotency-Key",
+            request_id=call.id,
+        )
+        self.calls.complete(call.id, problem.status, problem.body())
+        log.warning("gateway_call_abandoned", request_id=call.id, operation=call.operation)
+        return replace(call, state="completed", status=problem.status, body=problem.body())
 
     def _complete_later(self, name: str, data: dict[str, Any], record: CallRecord) -> None:
         answer = self._invoke(name, data, record)
