@@ -33,7 +33,9 @@ class CallRecord:
     end_user: str | None = None
     person_id: str | None = None
     request_id: str | None = None
-    reached_bus: bool = False
+    # Authenticated, granted and valid: the call was let through to the operation (or to the
+    # answer kept for its Idempotency-Key), so it counts as an access to the person's data.
+    authorised: bool = False
     traceparent: str | None = None  # the caller's W3C trace context, if it sent one
 
 
@@ -44,7 +46,7 @@ class Audit:
 
     def record(self, call: CallRecord, *, status: int, outcome: str, duration_ms: float) -> None:
         """Journal the call; log a data access when a person's data went to the bus."""
-        if call.person_id and call.reached_bus and call.client and call.operation:
+        if call.person_id and call.authorised and call.client and call.operation:
             self._access_log.record(
                 DataAccess(
                     person_id=call.person_id,

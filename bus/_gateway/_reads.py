@@ -52,6 +52,7 @@ def message_status(
     found = calls.find(message_id)
     if found is None or found.client != client.name:
         raise Problem("not-found", f"no call {message_id} of client {client.name}")
+    found = service.settle_abandoned(found)
     record.operation = found.operation
     document: dict[str, Any] = {"id": found.id, "operation": found.operation, "state": found.state}
     if found.state == "completed":

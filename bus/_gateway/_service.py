@@ -7,7 +7,8 @@ import json
 import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -16,7 +17,7 @@ from bus._caller import OperationFailed, OperationTimeout
 from bus._catalog import OperationEntry, OperationNotFound
 from bus._gateway._audit import CallRecord
 from bus._gateway._auth import Authenticator
-from bus._gateway._calls import CallStore, request_hash
+from bus._gateway._calls import CallStore, StoredCall, request_hash
 from bus._gateway._clients import Client
 from bus._gateway._problems import Problem, from_operation_error, invalid
 from bus._gateway._rate_limit import RateLimiter, retry_after
@@ -26,6 +27,8 @@ from bus._runtime import Bus
 from schemas import FieldProblem, InvalidMessage
 
 log = structlog.get_logger("civicbus.gateway")
+
+_MAX_KEY_LENGTH = 200
 
 
 @dataclass
@@ -92,11 +95,11 @@ class GatewayService:
             raise invalid(exc.problems) from None
         record.person_id = self._person_id(data)
         record.request_id = uuid.uuid4().hex
+        record.authorised = True
         if idempotency_key is not None or respond_async:
-            replay = self._claim(client, name, data, record.request_id, idempotency_key)
+            replay = self._claim(client, name, data, record, idempotency_key)
             if replay is not None:
                 return replay
-        record.reached_bus = True
         if respond_async:
             self._pool.submit(self._complete_later, name, data, record)
             return Answer(
@@ -123,20 +126,33 @@ class GatewayService:
         return None
 
     def _claim(
-        self, client: Client, name: str, data: Any, call_id: str, key: str | None
+        self, client: Client, name: str, data: Any, record: CallRecord, key: str | None
     ) -> Answer | None:
+        if key is not None and not 0 < len(key) <= _MAX_KEY_LENGTH:
+            raise Problem(
+                "invalid-request",
+                f"the Idempotency-Key is {len(key)} characters; use 1 to {_MAX_KEY_LENGTH} "
+                "(a UUID is a good key)",
+            )
         hash_ = request_hash(name, data)
+        assert record.request_id is not None
         existing = self.calls.claim(
-            call_id=call_id, client=client.name, operation=name, idempotency_key=key, hash_=hash_
+            call_id=record.request_id,
+            client=client.name,
+            operation=name,
+            idempotency_key=key,
+            hash_=hash_,
         )
         if existing is None:
             return None
+        record.request_id = existing.id  # the journal links the retry to the first call
         if existing.request_hash != hash_:
             raise Problem(
                 "idempotency-key-reused",
                 f"Idempotency-Key {key!r} was used for a different request; use a new key "
                 "for a new request",
             )
+        existing = self.settle_abandoned(existing)
         if existing.state == "pending":
             raise Problem(
                 "idempotency-key-in-progress",
@@ -145,6 +161,24 @@ class GatewayService:
             )
         assert existing.status is not None
         return Answer(existing.status, existing.body, {"Idempotent-Replayed": "true"})
+
+    def settle_abandoned(self, call: StoredCall) -> StoredCall:
+        """A call still pending after twice the call timeout, settled as a timeout: whoever
+        took it has answered or timed out by then, unless its process died in between. The
+        legacy system may have acted on it, so it is not sent again."""
+        waited = (datetime.now(UTC) - call.created_at).total_seconds()
+        if call.state != "pending" or waited <= 2 * self.settings.call_timeout:
+            return call
+        problem = Problem(
+            "bus-timeout",
+            f"the gateway process that took call {call.id} stopped before it answered; the "
+            "legacy system may have acted on it — look the request id up in the journal "
+            "before sending it again with a new Idempotency-Key",
+            request_id=call.id,
+        )
+        self.calls.complete(call.id, problem.status, problem.body())
+        log.warning("gateway_call_abandoned", request_id=call.id, operation=call.operation)
+        return replace(call, state="completed", status=problem.status, body=problem.body())
 
     def _complete_later(self, name: str, data: dict[str, Any], record: CallRecord) -> None:
         answer = self._invoke(name, data, record)

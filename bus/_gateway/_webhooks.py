@@ -101,7 +101,9 @@ class WebhookDispatcher:
             subscription.consumer,
             [subscription.event_type],
             self._deliverer(subscription),
-            prefetch=8,
+            # One at a time: a handler runs inside its idempotency claim's transaction, which
+            # on a SQLite state database holds the write lock while the receiver answers.
+            prefetch=1,
             unknown_types=True,
         )
         stop = threading.Event()

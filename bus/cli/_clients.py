@@ -4,7 +4,8 @@ do. Deny by default: a new client may do nothing until granted."""
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -13,6 +14,8 @@ from bus.cli._app import app, cli_settings, fail
 from bus.migrations import migrate
 
 __all__ = ["clients_app"]
+
+T = TypeVar("T")
 
 clients_app = typer.Typer(
     name="clients",
@@ -35,10 +38,17 @@ PrivilegeOption = Annotated[
 ]
 
 
-def _store(ctx: typer.Context) -> ClientStore:
+def _with_store(ctx: typer.Context, change: Callable[[ClientStore], T]) -> T:
+    """Run `change` on the client table; a refused change ends the command (exit 2)."""
     settings = cli_settings(ctx)
     migrate(settings.state)
-    return ClientStore(settings.state)
+    store = ClientStore(settings.state)
+    try:
+        return change(store)
+    except ClientError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
 
 
 def _one_grant(
@@ -71,13 +81,9 @@ def add(
 
     Example: civicbus clients add citizen-portal --description "Portal team, ext. 1234"
     """
-    store = _store(ctx)
-    try:
-        key = store.add(name, description=description, rate_per_minute=rate_per_minute)
-    except ClientError as exc:
-        fail(str(exc))
-    finally:
-        store.close()
+    key = _with_store(
+        ctx, lambda store: store.add(name, description=description, rate_per_minute=rate_per_minute)
+    )
     typer.echo(key)
     typer.echo(
         f"client {name} added; the line above is its API key (send it as X-API-Key). It is "
@@ -100,13 +106,7 @@ def grant(
     Example: civicbus clients grant citizen-portal --operation population-register.get-person
     """
     kind, target = _one_grant(operation, event, privilege)
-    store = _store(ctx)
-    try:
-        added = store.grant(name, kind, target)
-    except ClientError as exc:
-        fail(str(exc))
-    finally:
-        store.close()
+    added = _with_store(ctx, lambda store: store.grant(name, kind, target))
     typer.echo(f"{name} may use {kind} {target}" + ("" if added else " (already granted)"))
 
 
@@ -123,13 +123,7 @@ def revoke(
     Example: civicbus clients revoke citizen-portal --operation population-register.get-person
     """
     kind, target = _one_grant(operation, event, privilege)
-    store = _store(ctx)
-    try:
-        removed = store.revoke(name, kind, target)
-    except ClientError as exc:
-        fail(str(exc))
-    finally:
-        store.close()
+    removed = _with_store(ctx, lambda store: store.revoke(name, kind, target))
     if not removed:
         fail(f"{name} had no grant of {kind} {target}; `civicbus clients list` shows grants")
     typer.echo(f"{name} may no longer use {kind} {target}")
@@ -144,11 +138,7 @@ def list_clients(
 
     Example: civicbus clients list --json
     """
-    store = _store(ctx)
-    try:
-        clients = store.all()
-    finally:
-        store.close()
+    clients = _with_store(ctx, lambda store: store.all())
     rows: list[dict[str, object]] = [
         {
             "name": c.name,

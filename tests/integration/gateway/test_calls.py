@@ -3,8 +3,12 @@ gateway -> bus -> SOAP adapter (another Bus) -> spyne SOAP service, and back."""
 
 from __future__ import annotations
 
-import pytest
+from datetime import UTC, datetime, timedelta
 
+import pytest
+import sqlalchemy as sa
+
+from bus._gateway._calls import CallStore, request_hash
 from examples.legacy.population_register import RunningRegister
 from tests.integration._waiting import wait_for
 from tests.integration.gateway.conftest import CHANGE_ADDRESS, GET_PERSON, RunningGateway
@@ -129,3 +133,37 @@ def test_an_idempotency_key_reused_for_another_request_is_refused(gateway: Runni
         422,
         "urn:civicbus:problem:idempotency-key-reused",
     )
+
+
+def test_a_call_left_pending_by_a_dead_gateway_is_settled_as_a_timeout_not_resent(
+    gateway: RunningGateway, register: RunningRegister
+):
+    key = gateway.client("portal", ("operation", CHANGE_ADDRESS))
+    calls = CallStore(gateway.bus.settings.state)
+    calls.claim(
+        call_id="taken-by-a-dead-gateway",
+        client="portal",
+        operation=CHANGE_ADDRESS,
+        idempotency_key="move-0002",
+        hash_=request_hash(CHANGE_ADDRESS, NEW_ADDRESS),
+    )
+    engine = sa.create_engine(gateway.bus.settings.state)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE gateway_calls SET created_at = :long_ago"),
+            {"long_ago": datetime.now(UTC) - timedelta(hours=1)},
+        )
+    engine.dispose()
+    calls.close()
+    before = len(register.requests)
+
+    with gateway.http(key, **{"Idempotency-Key": "move-0002"}) as http:
+        retried = http.post("/api/v1/services/population-register/change-address", json=NEW_ADDRESS)
+        status = http.get("/api/v1/messages/taken-by-a-dead-gateway").json()
+
+    assert (retried.status_code, retried.json()["type"]) == (
+        504,
+        "urn:civicbus:problem:bus-timeout",
+    )
+    assert (status["state"], status["status"]) == ("completed", 504)
+    assert len(register.requests) == before

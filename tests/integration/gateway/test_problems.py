@@ -94,3 +94,16 @@ def test_an_unknown_path_is_a_problem_too(gateway: RunningGateway):
         404,
         "application/problem+json",
     )
+
+
+def test_an_overlong_idempotency_key_is_refused(gateway: RunningGateway, register: RunningRegister):
+    key = gateway.client("portal", ("operation", GET_PERSON))
+    before = len(register.requests)
+    with gateway.http(key, **{"Idempotency-Key": "k" * 201}) as http:
+        response = http.post(PATH, json={"person_id": "010101-0001"})
+
+    assert (response.status_code, response.json()["type"]) == (
+        422,
+        "urn:civicbus:problem:invalid-request",
+    )
+    assert len(register.requests) == before

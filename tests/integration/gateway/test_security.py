@@ -225,3 +225,16 @@ def test_every_call_is_journaled_with_purpose_end_user_and_the_person_as_subject
         "case 9",
     )
     assert data["end_user"] == "official-7"
+
+
+def test_an_answer_replayed_for_an_idempotency_key_is_an_access_too(gateway: RunningGateway):
+    reader = gateway.client("reader", ("operation", GET_PERSON))
+    auditor = gateway.client("auditor", ("privilege", "data-access-log"))
+    for _ in range(2):
+        assert call(gateway, reader, GET_PERSON, **{"Idempotency-Key": "same"}) == 200
+
+    with gateway.http(auditor) as http:
+        accesses = http.get("/api/v1/data-access/010101-0001").json()["accesses"]
+
+    assert len(accesses) == 2
+    assert accesses[0]["request_id"] == accesses[1]["request_id"]
