@@ -39,6 +39,12 @@ class RateLimitSettings(BaseModel):
 
     per_minute: int = Field(600, ge=1, description="Sustained requests per minute per client.")
     burst: int = Field(60, ge=1, description="Requests a client may send at once.")
+    calls_per_day: int | None = Field(
+        None,
+        ge=1,
+        description="Operation calls per client per UTC day (quota); a client's own "
+        "`calls_per_day` overrides it; None: no quota.",
+    )
 
 
 class WebhookSettings(BaseModel):

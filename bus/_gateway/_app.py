@@ -25,6 +25,7 @@ from bus._gateway._clients import ClientStore
 from bus._gateway._event_routes import add_event_routes
 from bus._gateway._http import Responder
 from bus._gateway._problems import Problem
+from bus._gateway._quota import QuotaStore
 from bus._gateway._rate_limit import RateLimiter
 from bus._gateway._service import GatewayService
 from bus._gateway._subscriptions import SubscriptionStore
@@ -49,6 +50,7 @@ class Gateway:
         self.calls = CallStore(bus.settings.state)
         self.access_log = DataAccessLog(bus.settings.state)
         self.subscriptions = SubscriptionStore(bus.settings.state)
+        self.quotas = QuotaStore(bus.settings.state)
         self.webhooks: WebhookDispatcher | None = None
         if settings.webhooks.enabled:
             self.webhooks = WebhookDispatcher(
@@ -65,6 +67,7 @@ class Gateway:
             RateLimiter(per_minute=settings.rate_limit.per_minute, burst=settings.rate_limit.burst),
             self.calls,
             self.pool,
+            quotas=self.quotas,
         )
         self._stop = threading.Event()
         self._housekeeping = threading.Thread(
@@ -109,7 +112,7 @@ class Gateway:
             self.webhooks.close()
         self.pool.shutdown(wait=True, cancel_futures=False)
         self.readiness.close()
-        for store in (self.clients, self.calls, self.access_log, self.subscriptions):
+        for store in (self.clients, self.calls, self.access_log, self.subscriptions, self.quotas):
             store.close()
 
 

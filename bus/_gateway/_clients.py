@@ -40,6 +40,7 @@ class Client:
 
     name: str
     rate_per_minute: int | None = None
+    calls_per_day: int | None = None
     operations: frozenset[str] = field(default_factory=frozenset)
     events: frozenset[str] = field(default_factory=frozenset)
     privileges: frozenset[str] = field(default_factory=frozenset)
@@ -63,7 +64,14 @@ class ClientStore:
     def __init__(self, url: str) -> None:
         self._engine = database_engine(url)
 
-    def add(self, name: str, *, description: str = "", rate_per_minute: int | None = None) -> str:
+    def add(
+        self,
+        name: str,
+        *,
+        description: str = "",
+        rate_per_minute: int | None = None,
+        calls_per_day: int | None = None,
+    ) -> str:
         """Create a client and return its API key: shown once, stored only as a hash."""
         if not _NAME.match(name):
             raise ClientError(
@@ -72,12 +80,15 @@ class ClientStore:
             )
         if rate_per_minute is not None and rate_per_minute < 1:
             raise ClientError("rate_per_minute must be at least 1 (or left out for the default)")
+        if calls_per_day is not None and calls_per_day < 1:
+            raise ClientError("calls_per_day must be at least 1 (or left out for the default)")
         key = _KEY_PREFIX + secrets.token_urlsafe(32)
         row = {
             "name": name,
             "description": description,
             "key_hash": hash_key(key),
             "rate_per_minute": rate_per_minute,
+            "calls_per_day": calls_per_day,
             "created_at": datetime.now(UTC),
         }
         try:
@@ -142,6 +153,7 @@ class ClientStore:
             name=row.name,
             description=row.description,
             rate_per_minute=row.rate_per_minute,
+            calls_per_day=row.calls_per_day,
             operations=frozenset(by_kind["operation"]),
             events=frozenset(by_kind["event"]),
             privileges=frozenset(by_kind["privilege"]),

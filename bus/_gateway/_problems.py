@@ -46,6 +46,7 @@ PROBLEM_TYPES = _types(
     ProblemType("idempotency-key-reused", "Key reused for another request", 422, "request"),
     ProblemType("legacy-rejected", "The legacy system refused the request", 422, "legacy"),
     ProblemType("rate-limited", "Too many requests", 429, "request"),
+    ProblemType("quota-exceeded", "The client's daily quota is used up", 429, "request"),
     ProblemType("internal-error", "The gateway failed", 500, "bus"),
     ProblemType("legacy-fault", "The legacy system failed", 502, "legacy"),
     ProblemType("adapter-error", "The adapter failed", 502, "bus"),

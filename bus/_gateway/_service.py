@@ -20,6 +20,7 @@ from bus._gateway._auth import Authenticator
 from bus._gateway._calls import CallStore, StoredCall, request_hash
 from bus._gateway._clients import Client
 from bus._gateway._problems import Problem, from_operation_error, invalid
+from bus._gateway._quota import QuotaStore
 from bus._gateway._rate_limit import RateLimiter, retry_after
 from bus._gateway._schemas import operation_schemas
 from bus._json_schema import validate_json
@@ -48,8 +49,11 @@ class GatewayService:
         limiter: RateLimiter,
         calls: CallStore,
         pool: ThreadPoolExecutor,
+        *,
+        quotas: QuotaStore | None = None,
     ) -> None:
         self.bus = bus
+        self.quotas = quotas
         self.settings = bus.settings.gateway
         self.authenticator = authenticator
         self.limiter = limiter
@@ -68,6 +72,19 @@ class GatewayService:
                 headers={"Retry-After": retry_after(wait)},
             )
         return client
+
+    def _within_quota(self, client: Client) -> None:
+        limit = client.calls_per_day or self.settings.rate_limit.calls_per_day
+        if self.quotas is None or limit is None:
+            return
+        wait = self.quotas.take(client.name, limit)
+        if wait > 0:
+            raise Problem(
+                "quota-exceeded",
+                f"client {client.name} has used its {limit} calls for today (UTC); the quota "
+                "renews at midnight UTC — ask the bus operators for a larger one",
+                headers={"Retry-After": retry_after(wait)},
+            )
 
     def call(
         self,
@@ -93,6 +110,7 @@ class GatewayService:
             validate_json(request_schema, data)
         except InvalidMessage as exc:
             raise invalid(exc.problems) from None
+        self._within_quota(client)
         record.person_id = self._person_id(data)
         record.request_id = uuid.uuid4().hex
         record.authorised = True

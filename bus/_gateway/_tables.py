@@ -19,6 +19,15 @@ clients = sa.Table(
     sa.Column("key_hash", sa.String(), nullable=False, unique=True),
     sa.Column("rate_per_minute", sa.Integer(), nullable=True),
     sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("calls_per_day", sa.Integer(), nullable=True),
+)
+
+usage = sa.Table(
+    "gateway_usage",
+    metadata,
+    sa.Column("client", sa.String(), primary_key=True),
+    sa.Column("day", sa.String(10), primary_key=True),  # UTC, YYYY-MM-DD
+    sa.Column("calls", sa.Integer(), nullable=False),
 )
 
 grants = sa.Table(

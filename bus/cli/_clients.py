@@ -76,13 +76,23 @@ def add(
         int | None,
         typer.Option(help="Its own rate limit (default: gateway.rate_limit.per_minute)."),
     ] = None,
+    calls_per_day: Annotated[
+        int | None,
+        typer.Option(help="Its daily quota of calls (default: gateway.rate_limit.calls_per_day)."),
+    ] = None,
 ) -> None:
     """Add a client and print its API key — once: only a hash of it is kept.
 
     Example: civicbus clients add citizen-portal --description "Portal team, ext. 1234"
     """
     key = _with_store(
-        ctx, lambda store: store.add(name, description=description, rate_per_minute=rate_per_minute)
+        ctx,
+        lambda store: store.add(
+            name,
+            description=description,
+            rate_per_minute=rate_per_minute,
+            calls_per_day=calls_per_day,
+        ),
     )
     typer.echo(key)
     typer.echo(
@@ -144,6 +154,7 @@ def list_clients(
             "name": c.name,
             "description": c.description,
             "rate_per_minute": c.rate_per_minute,
+            "calls_per_day": c.calls_per_day,
             "operations": sorted(c.operations),
             "events": sorted(c.events),
             "privileges": sorted(c.privileges),

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from bus._gateway._access_log import DataAccess, DataAccessLog
 from bus._gateway._calls import CallStore, request_hash
 from bus._gateway._clients import ClientError, ClientStore
+from bus._gateway._quota import QuotaStore
 from bus._gateway._subscriptions import SubscriptionStore
 from bus.migrations import migrate
 
@@ -176,3 +177,19 @@ def test_subscriptions_belong_to_their_client(url: str) -> None:
     assert store.remove("portal", mine.id) is True
     assert store.all() == []
     store.close()
+
+
+def test_a_quota_counts_each_clients_calls_per_day_and_says_when_it_renews(url: str) -> None:
+    quotas = QuotaStore(url)
+    try:
+        waits = [quotas.take("portal", 2) for _ in range(3)]
+        other = quotas.take("other", 2)
+        unlimited = [quotas.take("portal", None) for _ in range(3)]
+    finally:
+        quotas.close()
+    assert (waits[:2], 0 < waits[2] <= 86_400, other, unlimited) == (
+        [0.0, 0.0],
+        True,
+        0.0,
+        [0.0, 0.0, 0.0],
+    )
