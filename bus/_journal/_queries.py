@@ -139,18 +139,21 @@ def size_bytes(engine: sa.Engine) -> int:
     return 0
 
 
-def purge_oldest(engine: sa.Engine, *, count: int) -> int:
-    """Delete the `count` messages seen first, with their hops; how many went."""
-    oldest = sa.select(messages.c.id).order_by(messages.c.first_seen).limit(count)
-    with engine.begin() as connection:
-        ids = list(connection.scalars(oldest))
-        if not ids:
-            return 0
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            connection.execute(hops.delete().where(hops.c.message_id.in_(chunk)))
-            connection.execute(messages.delete().where(messages.c.id.in_(chunk)))
-    return len(ids)
+def purge_oldest(engine: sa.Engine, *, count: int, chunk: int = 500) -> int:
+    """Delete the `count` messages seen first, with their hops, `chunk` at a time (each in its
+    own short transaction, so neither memory nor the write lock grows with `count`)."""
+    purged = 0
+    while purged < count:
+        take = min(chunk, count - purged)
+        oldest = sa.select(messages.c.id).order_by(messages.c.first_seen).limit(take)
+        with engine.begin() as connection:
+            ids = list(connection.scalars(oldest))
+            if not ids:
+                break
+            connection.execute(hops.delete().where(hops.c.message_id.in_(ids)))
+            connection.execute(messages.delete().where(messages.c.id.in_(ids)))
+        purged += len(ids)
+    return purged
 
 
 def message_count(engine: sa.Engine) -> int:
