@@ -32,6 +32,7 @@ from bus._json_schema import CanonicalData
 from bus._logging import bind_message, configure_logging
 from bus._metrics import register_gauge
 from bus._operations import OperationHandler, OperationServer, ServedOperation
+from bus._processing import TRANSIENT_ERRORS
 from bus._publisher import Publisher
 from bus._runtime import Bus
 from bus._settings import (
@@ -48,6 +49,7 @@ from bus._webhook_signature import WEBHOOK_SIGNATURE_HEADER, sign_webhook, verif
 _register_embedded_transport()
 
 __all__ = [
+    "TRANSIENT_ERRORS",
     "WEBHOOK_SIGNATURE_HEADER",
     "AccessDenied",
     "AggregateGroup",

@@ -4,21 +4,20 @@ in memory), the same retry decisions; delays and aggregate timeouts are skipped,
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
 from bus import Aggregates, OperationFailed, OperationNotFound
-from routes._aggregating import aggregate_owner, complete_by_timeout, expired
+from routes._aggregating import complete_by_timeout, expired
 from routes._cycles import topic_matches
-from routes._envelopes import RESUME_EXTENSION, outgoing, resume_point
+from routes._envelopes import resume_point
 from routes._kit import DeadLetter, RouteKit, handler_runs
-from routes._message import Completed, Completion, Message
+from routes._message import Message
 from routes._model import Route
 from routes._pipeline import CompiledRoute
-from routes._runtime import is_transient
+from routes._runtime import Unit, UnitRuntime, is_transient
 from routes._standin import StandIn
 from schemas import Envelope, InvalidMessage, OperationError, SchemaRegistry
 
@@ -138,18 +137,17 @@ class MemoryKit(RouteKit):
                 self._publish(envelope, channel or envelope.type)
 
 
-class _MemoryRuntime:
-    def __init__(self, kit: MemoryKit, route: str, connection: sa.Connection) -> None:
-        self.kit = kit
-        self.route = route
-        self.connection = connection
-        self.pending: list[tuple[Envelope, str | None, float | None]] = []
-        self._after: list[Callable[[], None]] = []
+class _MemoryRuntime(UnitRuntime):
+    """Sends and parks collect in a Unit without a delivery; the kit releases them after."""
 
-    def send(self, message: Message, channel: str, *, step: str) -> None:
-        envelope = outgoing(self.route, message, f"{step}>{channel}")
-        self.kit.registry.validate(envelope)
-        self.pending.append((envelope, channel, None))
+    def __init__(self, kit: MemoryKit, route: str, connection: sa.Connection) -> None:
+        self.unit = Unit(connection, kit.registry)
+        super().__init__(route, self.unit, kit.registry)
+        self.kit = kit
+
+    @property
+    def pending(self) -> list[tuple[Envelope, str | None, float | None]]:
+        return self.unit.pending
 
     def call(self, operation: str, data: dict[str, Any], *, timeout: float) -> dict[str, Any]:
         standin = self.kit.operations.get(operation)
@@ -162,34 +160,6 @@ class _MemoryRuntime:
             raise OperationFailed(_operation_error(standin, fault)) from fault
         response = self.kit.registry.build(f"{operation}.response", reply, source=_TEST_SOURCE)
         return dict(response.data)
-
-    def validate(self, type: str, data: dict[str, Any], version: int | None) -> dict[str, Any]:
-        return self.kit.registry.validate_data(type, data, version).model_dump(mode="json")
-
-    def aggregate(
-        self, step: str, key: str, message: Message, completion: Completion
-    ) -> Completed | None:
-        owner = aggregate_owner(self.route, step)
-        part = f"{message.origin.id}/{message.path}"
-        group = Aggregates.add_part(self.connection, owner, key, part, message.data)
-        if not completion.complete(group.parts):
-            return None
-        Aggregates.close_group(self.connection, owner, key)
-        return Completed(group.opened_by, group.parts)
-
-    def park(self, message: Message, *, resume_at: int, seconds: float) -> None:
-        marker = {RESUME_EXTENSION: f"{self.route}:{resume_at}"}
-        envelope = outgoing(self.route, message, f"park>{resume_at}", **marker)
-        self.kit.registry.validate(envelope)
-        self.pending.append((envelope, None, seconds))
-
-    def after(self, callback: Callable[[], None]) -> None:
-        self._after.append(callback)
-
-    def finish(self) -> None:
-        for callback in self._after:
-            callback()
-        self._after.clear()
 
     def hop(self, message: Message, step: str, *, duration_ms: float, outputs: int) -> None:
         self.kit.hops.append((message.origin.id, self.route, step))

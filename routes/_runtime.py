@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from bus import (
+    TRANSIENT_ERRORS,
     Aggregates,
     Bus,
     Delivery,
@@ -25,7 +26,6 @@ from bus import (
     OperationTimeout,
     PermanentError,
     RetrySettings,
-    TransientError,
 )
 from routes._aggregating import aggregate_owner
 from routes._envelopes import RESUME_EXTENSION, outgoing, resume_point
@@ -36,35 +36,27 @@ from routes._pipeline import CompiledRoute
 if TYPE_CHECKING:
     from schemas import Envelope, SchemaRegistry
 
-# Errors that retrying the same message can cure, whatever the route's policy says.
-_ALWAYS_TRANSIENT = (TransientError, ConnectionError, TimeoutError, sa.exc.OperationalError)
-
 
 def consumer_name(route: str) -> str:
     return f"route.{route}"
 
 
-class BusRuntime:
-    """The `Runtime` of one incoming message on the bus. Sends and parks join the delivery
-    (published once it is handled); aggregate parts join its transaction."""
+class UnitRuntime:
+    """What every runtime does the same way, on the bus and in the route test kit: sends and
+    parks go to a `Unit`, aggregate parts join its transaction, `after` callbacks run when the
+    message is done. Subclasses say how to call an operation and how to record a hop."""
 
-    def __init__(self, bus: Bus, route: str, unit: Unit) -> None:
-        self.bus = bus
+    def __init__(self, route: str, unit: Unit, registry: SchemaRegistry) -> None:
         self.route = route
         self._unit = unit
+        self._registry = registry
         self._after: list[Callable[[], None]] = []
-        self._steps: dict[str, StepTiming] = {}
-        self._origin: str | None = None
 
     def send(self, message: Message, channel: str, *, step: str) -> None:
         self._unit.send(outgoing(self.route, message, f"{step}>{channel}"), channel=channel)
 
-    def call(self, operation: str, data: dict[str, Any], *, timeout: float) -> dict[str, Any]:
-        reply = self.bus.call(operation, data, timeout=timeout)
-        return reply.model_dump(mode="json")
-
     def validate(self, type: str, data: dict[str, Any], version: int | None) -> dict[str, Any]:
-        return self.bus.registry.validate_data(type, data, version).model_dump(mode="json")
+        return self._registry.validate_data(type, data, version).model_dump(mode="json")
 
     def aggregate(
         self, step: str, key: str, message: Message, completion: Completion
@@ -85,6 +77,26 @@ class BusRuntime:
     def after(self, callback: Callable[[], None]) -> None:
         self._after.append(callback)
 
+    def finish(self) -> None:
+        for callback in self._after:
+            callback()
+        self._after.clear()
+
+
+class BusRuntime(UnitRuntime):
+    """The `Runtime` of one incoming message on the bus. Sends and parks join the delivery
+    (published once it is handled); aggregate parts join its transaction."""
+
+    def __init__(self, bus: Bus, route: str, unit: Unit) -> None:
+        super().__init__(route, unit, bus.registry)
+        self.bus = bus
+        self._steps: dict[str, StepTiming] = {}
+        self._origin: str | None = None
+
+    def call(self, operation: str, data: dict[str, Any], *, timeout: float) -> dict[str, Any]:
+        reply = self.bus.call(operation, data, timeout=timeout)
+        return reply.model_dump(mode="json")
+
     def hop(self, message: Message, step: str, *, duration_ms: float, outputs: int) -> None:
         # Collected and journaled as one hop when the message is done: its steps in order,
         # with their timings, at the cost of one journal row instead of one per step.
@@ -93,9 +105,7 @@ class BusRuntime:
         timing.add(duration_ms, outputs)
 
     def finish(self) -> None:
-        for callback in self._after:
-            callback()
-        self._after.clear()
+        super().finish()
         if self.bus.journal is not None and self._origin is not None:
             self.bus.journal.hop(
                 self._origin,
@@ -208,4 +218,4 @@ def is_transient(route: Route, error: BaseException) -> bool:
         codes = route.errors.retry_on
         return error.error.code in codes if codes is not None else error.error.retryable
     # An operation not on offer yet (its adapter is starting) or a reply late: try again.
-    return isinstance(error, (OperationTimeout, OperationNotFound, *_ALWAYS_TRANSIENT))
+    return isinstance(error, (OperationTimeout, OperationNotFound, *TRANSIENT_ERRORS))
