@@ -31,6 +31,7 @@ from bus._operations import OperationServer, ServedOperation
 from bus._processing import Processor
 from bus._publisher import Publisher
 from bus._replies import ReplyStore
+from bus._schema_modules import register_configured
 from bus._settings import RetrySettings, Settings, load_settings
 from bus._topology import Topology
 from schemas import (
@@ -57,6 +58,7 @@ class Bus:
         if not self.registry.versions(OPERATION_ERROR_TYPE):
             # Failed calls are answered with it, whatever else the caller's registry holds.
             self.registry.register(OperationError, type=OPERATION_ERROR_TYPE, version=1)
+        register_configured(self.registry, self.settings.schemas)
         self.topology = Topology(self.settings)
         self.journal: Journal | None = None
         if self.settings.journal.enabled:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import os
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, StringConstraints, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -23,6 +23,7 @@ from bus._console_settings import ConsoleSettings
 from bus._gateway_settings import GatewaySettings
 
 DEFAULT_CONFIG_FILE = Path("civicbus.yaml")
+_FUNCTION_PATH = r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$"
 
 
 class RetrySettings(BaseModel):
@@ -138,6 +139,12 @@ class Settings(BaseSettings):
     adapters: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Adapter instances by name: {population-register: {kind: soap, ...}}.",
+    )
+    schemas: list[Annotated[str, StringConstraints(pattern=_FUNCTION_PATH)]] = Field(
+        default_factory=list,
+        description="Your own canonical schemas: `package.module:function` entries, each called "
+        "with the schema registry to register models, so routes, the gateway and the CLI know "
+        "them: [myagency.schemas:register].",
     )
     routes: list[Path] = Field(
         default_factory=list,

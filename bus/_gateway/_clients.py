@@ -100,6 +100,18 @@ class ClientStore:
             ) from None
         return key
 
+    def rotate_key(self, name: str) -> str:
+        """Give client `name` a new API key and return it; the old key stops working at once
+        (gateways cache a key for at most `client_cache_seconds`). Grants are kept."""
+        key = _KEY_PREFIX + secrets.token_urlsafe(32)
+        with self._engine.begin() as connection:
+            result = connection.execute(
+                clients.update().where(clients.c.name == name).values(key_hash=hash_key(key))
+            )
+        if not result.rowcount:
+            raise ClientError(f"no client {name!r}; create it with `civicbus clients add {name}`")
+        return key
+
     def grant(self, name: str, kind: GrantKind, target: str) -> bool:
         """Allow client `name` one thing; False if it was granted already."""
         self._check_grant(name, kind, target)

@@ -5,6 +5,7 @@ Command modules import `app` from here and register themselves on it; `bus.cli` 
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -14,10 +15,12 @@ from typing import Annotated, NoReturn
 import typer
 
 from bus._logging import configure_logging
+from bus._schema_modules import register_configured
 from bus._settings import ConfigError, Settings, load_settings
 from bus._tracing import enable_tracing_from_environment
+from schemas import SchemaRegistry, default_registry
 
-__all__ = ["CliState", "app", "cli_settings", "fail"]
+__all__ = ["CliState", "app", "cli_registry", "cli_settings", "fail"]
 
 # Exit code for "the invocation or its configuration is wrong", as click uses for usage errors.
 EXIT_USAGE = 2
@@ -63,10 +66,19 @@ def cli_settings(ctx: typer.Context) -> Settings:
     if state.settings is None:
         try:
             state.settings = load_settings(state.config)
+            # Checked here so a bad `schemas:` entry stops every command with one clear line.
+            register_configured(default_registry(), state.settings.schemas)
         except ConfigError as exc:
             fail(str(exc))
         configure_logging(state.settings)
     return state.settings
+
+
+def cli_registry(ctx: typer.Context) -> SchemaRegistry:
+    """The canonical schemas plus those the `schemas:` setting registers."""
+    registry = default_registry()
+    register_configured(registry, cli_settings(ctx).schemas)  # checked by cli_settings
+    return registry
 
 
 def _print_version(value: bool) -> None:
@@ -102,6 +114,10 @@ def _main(
     ] = False,
 ) -> None:
     ctx.obj = CliState(config=config)
+    # Like `python -m`, the current folder comes first, so a project's own modules named in
+    # the configuration (schemas, intake models, route functions) import.
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     configure_logging()
     enable_tracing_from_environment()  # only when OTEL_* variables ask for it
     # The callback runs before the command parses its own options, and Typer does not hand

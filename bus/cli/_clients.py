@@ -103,6 +103,25 @@ def add(
     )
 
 
+@clients_app.command("rotate-key")
+def rotate_key(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The client whose key is replaced.")],
+) -> None:
+    """Replace a client's API key and print the new one — once. The old key stops working
+    within a few seconds; grants, limits and quotas stay as they are.
+
+    Example: civicbus clients rotate-key citizen-portal
+    """
+    key = _with_store(ctx, lambda store: store.rotate_key(name))
+    typer.echo(key)
+    typer.echo(
+        f"client {name} has a new API key (the line above, shown once); the old one no "
+        "longer works",
+        err=True,
+    )
+
+
 @clients_app.command("grant")
 def grant(
     ctx: typer.Context,

@@ -10,8 +10,8 @@ from typing import Annotated, Any
 import typer
 
 from bus._journal import Journal, MessageRecord
-from bus.cli._app import app, cli_settings, fail
-from schemas import Envelope, InvalidMessage, default_registry
+from bus.cli._app import app, cli_registry, cli_settings, fail
+from schemas import Envelope, InvalidMessage, SchemaRegistry
 
 messages_app = typer.Typer(
     name="messages",
@@ -48,7 +48,7 @@ def show(
         journal.close()
     if record is None:
         fail(f"the journal has no message {message_id}; search with `civicbus messages search`", 1)
-    shown = _shown(record)
+    shown = _shown(record, cli_registry(ctx))
     if as_json:
         typer.echo(json.dumps(shown, indent=2, default=str))
         return
@@ -116,9 +116,9 @@ def _row(record: MessageRecord) -> dict[str, Any]:
     }
 
 
-def _shown(record: MessageRecord) -> dict[str, Any]:
+def _shown(record: MessageRecord, registry: SchemaRegistry) -> dict[str, Any]:
     try:
-        envelope = default_registry().mask(Envelope.from_dict(record.envelope))
+        envelope = registry.mask(Envelope.from_dict(record.envelope))
     except InvalidMessage:
         envelope = {"note": "the journaled envelope could not be read again"}
     hops = [

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,8 +12,8 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from bus.cli._app import app, fail
-from schemas import SchemaRegistry, default_registry, personal_fields
+from bus.cli._app import app, cli_registry, fail
+from schemas import personal_fields
 
 __all__ = ["schemas_app"]
 
@@ -33,17 +31,13 @@ app.add_typer(schemas_app)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts, not a table.")]
 
 
-def _registry() -> SchemaRegistry:
-    return default_registry()
-
-
 @schemas_app.command("list")
-def list_schemas(as_json: JsonOption = False) -> None:
+def list_schemas(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Show every registered message type, its versions, and its personal-data fields.
 
     Example: civicbus schemas list --json
     """
-    registry = _registry()
+    registry = cli_registry(ctx)
     rows: list[dict[str, Any]] = []
     for type_ in sorted(registry.types()):
         versions = sorted(registry.versions(type_))
@@ -71,6 +65,7 @@ def list_schemas(as_json: JsonOption = False) -> None:
 
 @schemas_app.command("export")
 def export_schemas(
+    ctx: typer.Context,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -85,7 +80,7 @@ def export_schemas(
 
     Example: civicbus schemas export --out schemas/
     """
-    registry = _registry()
+    registry = cli_registry(ctx)
     if out is None:
         typer.echo(json.dumps(registry.export(), indent=2, sort_keys=True))
         return
@@ -102,6 +97,7 @@ def export_schemas(
 
 @schemas_app.command("check")
 def check_schema(
+    ctx: typer.Context,
     model_path: Annotated[
         str,
         typer.Argument(
@@ -123,7 +119,7 @@ def check_schema(
     Example: civicbus schemas check myproject.models:PersonV2 --type civic.person --version 2
     """
     model = _import_model(model_path)
-    problems = _registry().check(model, type=type_, version=version)
+    problems = cli_registry(ctx).check(model, type=type_, version=version)
     if not problems:
         typer.secho(
             f"accepted: {model_path} can be registered as {type_} v{version}",
@@ -143,9 +139,6 @@ def _import_model(model_path: str) -> type[BaseModel]:
     module_name, sep, attribute = model_path.partition(":")
     if not sep or not module_name or not attribute:
         fail(f"{model_path!r} is not MODULE:MODEL; write it like myadapter.models:PersonV2")
-    # Like `python -m`, look in the current folder first so a project's own models import.
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:

@@ -11,8 +11,8 @@ from kombu import Connection, Consumer, Queue
 from kombu.message import Message
 
 from bus._topology import Topology
-from bus.cli._app import app, cli_settings, fail
-from schemas import MASKED, Envelope, InvalidMessage, default_registry
+from bus.cli._app import app, cli_registry, cli_settings, fail
+from schemas import MASKED, Envelope, InvalidMessage
 
 
 @app.command()
@@ -35,7 +35,7 @@ def tail(
     """
     settings = cli_settings(ctx)
     topology = Topology(settings)
-    registry = default_registry()
+    registry = cli_registry(ctx)
     queue = Queue(
         f"{settings.queue_prefix}.tail.{uuid.uuid4().hex[:12]}",
         exchange=topology.exchange,

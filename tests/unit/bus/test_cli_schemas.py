@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,54 @@ def test_check_explains_a_model_path_that_does_not_import() -> None:
     result = civicbus("schemas", "check", "no_such_module:Model", "--type", "x.y", "--version", "1")
 
     assert (result.exit_code, "cannot import module 'no_such_module'" in result.stderr) == (2, True)
+
+
+AGENCY_SCHEMAS = '''
+from pydantic import BaseModel
+
+
+class PermitRequested(BaseModel):
+    permit_id: str
+    applicant_id: str
+
+
+def register(registry):
+    registry.register(PermitRequested, type="agency.permit.requested", version=1)
+'''
+
+
+def test_the_schemas_setting_adds_a_deployments_own_types(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "agency_schemas_one.py").write_text(AGENCY_SCHEMAS)
+    (tmp_path / "civicbus.yaml").write_text("schemas: ['agency_schemas_one:register']\n")
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the CLI adds the folder
+
+    listed = json.loads(civicbus("schemas", "list", "--json").stdout)
+
+    assert "agency.permit.requested" in [row["type"] for row in listed]
+
+
+@pytest.mark.parametrize(
+    ("entry", "said"),
+    [
+        ("agency_schemas_none:register", "cannot import 'agency_schemas_none'"),
+        ("agency_schemas_two:missing", "is not a function"),
+        ("agency_schemas_two:clash", "was refused"),
+    ],
+)
+def test_a_bad_schemas_entry_stops_the_command_with_what_is_wrong(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry: str, said: str
+) -> None:
+    clash = (
+        "\n\ndef clash(registry):\n"
+        "    registry.register(PermitRequested, type='civic.person', version=1)\n"
+    )
+    (tmp_path / "agency_schemas_two.py").write_text(AGENCY_SCHEMAS + clash)
+    (tmp_path / "civicbus.yaml").write_text(f"schemas: ['{entry}']\n")
+    monkeypatch.setattr(sys, "path", list(sys.path))
+
+    result = civicbus("schemas", "list")
+
+    assert result.exit_code == 2
+    assert said in " ".join(result.output.split())

@@ -97,6 +97,19 @@ def test_a_bad_grant_is_refused_and_changes_nothing(
     assert (client.operations, client.privileges) == (frozenset(), frozenset())
 
 
+def test_a_rotated_key_replaces_the_old_one_and_keeps_the_grants(clients: ClientStore) -> None:
+    old = clients.add("portal")
+    clients.grant("portal", "operation", "population-register.get-person")
+    new = clients.rotate_key("portal")
+    assert new != old
+    assert clients.by_key(old) is None
+    client = clients.by_key(new)
+    assert client is not None
+    assert client.operations == {"population-register.get-person"}
+    with pytest.raises(ClientError, match="no client 'nobody'"):
+        clients.rotate_key("nobody")
+
+
 @pytest.mark.parametrize("name", ["Portal", "", "a b", "x" * 64])
 def test_a_bad_client_name_is_refused(clients: ClientStore, name: str) -> None:
     with pytest.raises(ClientError):
