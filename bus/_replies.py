@@ -4,6 +4,7 @@ from the record instead of being applied to the legacy system twice."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import PurePath
 
 import sqlalchemy as sa
 
@@ -21,6 +22,19 @@ replies = sa.Table(
     sa.Column("stored_at", UTCDateTime(), nullable=False),
     sa.Index("ix_operation_replies_stored_at", "stored_at"),
 )
+
+
+def replies_url(state_url: str) -> str:
+    """Where replies are kept: the state database, except on SQLite, where they get a file of
+    their own. A consumer holds the SQLite file's only write lock for its whole batch, and a
+    handler (a route's call step) may wait in it for an operation whose server keeps its reply
+    before answering: in one file the two would wait for each other until both time out."""
+    url = sa.make_url(state_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return state_url
+    database = PurePath(url.database)
+    own = database.with_name(f"{database.stem}-replies{database.suffix or '.db'}")
+    return url.set(database=str(own)).render_as_string(hide_password=False)
 
 
 class ReplyStore:

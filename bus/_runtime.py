@@ -30,7 +30,7 @@ from bus._metrics import SCRAPED
 from bus._operations import OperationServer, ServedOperation
 from bus._processing import Processor
 from bus._publisher import Publisher
-from bus._replies import ReplyStore
+from bus._replies import ReplyStore, replies_url
 from bus._schema_modules import register_configured
 from bus._settings import RetrySettings, Settings, load_settings
 from bus._topology import Topology
@@ -77,7 +77,8 @@ class Bus:
             )
             self.journal.start()
         self.idempotency = IdempotencyStore(self.settings.state)
-        self.replies = ReplyStore(self.settings.state, migrate=False)  # migrated just above
+        kept = replies_url(self.settings.state)
+        self.replies = ReplyStore(kept, migrate=kept != self.settings.state)
         self.catalog_store = CatalogStore(self.settings.state)
         self.catalog = Catalog(
             self.catalog_store,

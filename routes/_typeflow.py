@@ -32,6 +32,10 @@ MESSAGE_VARIABLES = frozenset(
 COMPLETION_VARIABLES = MESSAGE_VARIABLES | {"parts", "count"}
 _STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _DATA_FIELD = re.compile(r"(?<![\w.])data\.([A-Za-z_]\w*)")
+# Steps that hand on the data they were given (an enrich adds to it).
+_KEEPS_DATA = frozenset(
+    {"filter", "wiretap", "delay", "throttle", "to", "recipients", "enrich", "choice"}
+)
 
 
 class TypeFlow:
@@ -41,11 +45,17 @@ class TypeFlow:
         self.loaded = loaded
         self.world = world
         self.problems: list[Problem] = []
+        # Fields an enrich step added to the data, on top of its type's; a step that makes a
+        # message of another type starts afresh.
+        self._enriched: frozenset[str] = frozenset()
 
     def walk(self, steps: list[Step], current: str | None, *, loc: Loc, label: str) -> str | None:
         """Check `steps` reached by messages of type `current`; the type that leaves them."""
         for index, step in enumerate(steps):
-            current = self._step(step, current, (*loc, index, step.kind), f"{label}{index}")
+            made = self._step(step, current, (*loc, index, step.kind), f"{label}{index}")
+            if step.kind not in _KEEPS_DATA or made != current:
+                self._enriched = frozenset()
+            current = made
         return current
 
     # -- one step ------------------------------------------------------------------------------
@@ -139,7 +149,10 @@ class TypeFlow:
         self._mapping(spec.request, current, (*loc, "request"))
         if operation is not None:
             self._fields_of(operation.request, spec.request, (*loc, "request"), complete=True)
-        return current  # the reply is merged into the data, which keeps its type
+            reply = self.world.json_schema(operation.response) or {}
+            added = [spec.into] if spec.into else list(reply.get("properties", {}))
+            self._enriched = self._enriched | frozenset(added)
+        return current  # the reply is added to the data, which keeps its type
 
     def _target(self, target: Target, current: str | None, loc: Loc) -> None:
         if target.operation is not None:
@@ -234,6 +247,8 @@ class TypeFlow:
         """A top-level field of `data` read where messages of type `current` arrive."""
         schema = self.world.json_schema(current) if current is not None else None
         if schema is None or schema.get("additionalProperties") is True:
+            return
+        if field in self._enriched:
             return
         properties = schema.get("properties", {})
         if field not in properties:

@@ -24,6 +24,7 @@ from ._messages import Delivery
 from ._schema import open_database, write_transaction
 
 log = structlog.get_logger(__name__)
+_UNROUTABLE_SEEN: set[tuple[str, str]] = set()
 
 # Routing keys may carry ids (one per citizen, per case); bound the cache rather than grow it.
 _ROUTE_CACHE_SIZE = 1024
@@ -257,8 +258,16 @@ class Channel(virtual.Channel):  # type: ignore[misc]  # kombu is untyped to myp
         with self._lock, write_transaction(self._db):
             destinations = self._route(exchange, routing_key)
             _messages.insert(self._db, message, destinations, time.time())
-        if not destinations:
-            log.warning("message_unroutable", exchange=exchange, routing_key=routing_key)
+        if not destinations and (exchange, routing_key) not in _UNROUTABLE_SEEN:
+            # Events nobody subscribes to are dropped, as RabbitMQ does; said once per key so
+            # a source publishing thousands of them does not drown the log.
+            _UNROUTABLE_SEEN.add((exchange, routing_key))
+            log.warning(
+                "message_unroutable",
+                exchange=exchange,
+                routing_key=routing_key,
+                detail="no queue is bound for it; such messages are dropped until one is",
+            )
         self._heartbeat()
 
     def _route(self, exchange: str, routing_key: str) -> list[_topology.Destination]:

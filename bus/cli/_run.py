@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import random
+import importlib
 import signal
-import threading
+import sys
 from collections.abc import Callable
-from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import structlog
 import typer
 
 from adapters import AdapterConfigError, AdapterHost, UnknownAdapterKind
 from bus._console import Console
-from bus._delivery import Delivery
 from bus._errors import BrokerUnavailable
 from bus._gateway import Gateway, GatewayServer
 from bus._health import Readiness, bus_readiness
 from bus._ops_routes import ops_app
 from bus._runtime import Bus
+from bus._settings import Settings
 from bus.cli._app import app, cli_settings, fail
 from routes import (
     OperationTypes,
@@ -31,9 +30,16 @@ from routes import (
     World,
     checked_routes,
 )
-from schemas import Address, AddressChanged, new_traceparent
 
-log = structlog.get_logger("civicbus.demo")
+log = structlog.get_logger("civicbus.run")
+
+
+class DemoHooks(Protocol):
+    """What `--demo` adds to a run (examples/demo: the civic demo)."""
+
+    def prepare(self, settings: Settings) -> Settings: ...
+    def started(self, bus: Bus, gateway_url: str, console_url: str | None) -> None: ...
+    def stop(self) -> None: ...
 
 
 @app.command()
@@ -41,9 +47,15 @@ def run(
     ctx: typer.Context,
     demo: Annotated[
         bool,
-        typer.Option(help="Publish sample address changes every few seconds and consume them."),
+        typer.Option(
+            help="Run the civic demo: a SOAP population register, a benefits database and a "
+            "tax office's batch folders, connected by routes, with the gateway, the console "
+            "and a scripted citizen portal. Needs a civicbus source checkout."
+        ),
     ] = False,
-    demo_interval: Annotated[float, typer.Option(help="Seconds between demo events.")] = 2.0,
+    demo_interval: Annotated[
+        float, typer.Option(help="Seconds between the demo portal's requests.")
+    ] = 2.0,
     reload: Annotated[
         bool,
         typer.Option(
@@ -61,9 +73,21 @@ def run(
     Routes named by the `routes:` setting are loaded and checked first; a route file with a
     problem stops the start, with every problem listed.
 
-    Example: civicbus run --demo        (then, in another terminal: civicbus tail)
+    Example: civicbus run --demo        (then open the console URL it prints)
     """
     settings = cli_settings(ctx)
+    civic_demo = _civic_demo(demo_interval) if demo else None
+    try:
+        if civic_demo is not None:
+            settings = civic_demo.prepare(settings)
+        _run(settings, reload=reload, demo=civic_demo)
+    finally:
+        if civic_demo is not None:
+            civic_demo.stop()
+    typer.secho("civicbus stopped cleanly", fg=typer.colors.GREEN, err=True)
+
+
+def _run(settings: Settings, *, reload: bool, demo: DemoHooks | None) -> None:
     bus = Bus(settings)
     # Until run_until_stopped installs its own handlers, a stop request (an orchestrator's
     # SIGTERM while the servers start) is remembered instead of killing the process.
@@ -77,12 +101,6 @@ def run(
             routes, reloader = _start_routes(bus, host, settings.routes)
             for route in routes:
                 typer.echo(f"  route    {route.name}", err=True)
-        if demo:
-            bus.subscribe(
-                "demo.population-register",
-                ["civic.person.address-changed"],
-                _record_address_change,
-            )
     except RouteFileError as exc:
         host.stop()
         bus.close()
@@ -95,12 +113,6 @@ def run(
     typer.echo(f"  journal  {_safe(settings.journal_url)}", err=True)
     typer.echo("  watch    civicbus tail          (in another terminal)", err=True)
     typer.echo("  stop     Ctrl-C", err=True)
-    feeder: threading.Thread | None = None
-    if demo:
-        feeder = threading.Thread(
-            target=_feed_demo, args=(bus, demo_interval), daemon=True, name="demo-feeder"
-        )
-        feeder.start()
     for entry in bus.catalog.entries():
         typer.echo(f"  offers   {entry.name}", err=True)
     if reload and reloader is not None:
@@ -108,10 +120,14 @@ def run(
         typer.echo("  reload   route files are watched for changes", err=True)
     served, server = _start_gateway(bus)
     readiness, probes = _start_probes(bus, host)
-    stop_console = _start_console(bus, host, readiness)
+    console_url, stop_console = _start_console(bus, host, readiness)
     try:
+        if demo is not None and server is not None:
+            demo.started(bus, server.url, console_url)
         bus.run_until_stopped(draining=readiness.draining, drain_seconds=settings.ops.drain_seconds)
     finally:
+        if demo is not None:
+            demo.stop()  # the portal and the legacy jobs end before the servers they use
         if server is not None and served is not None:
             server.stop()
             served.close()
@@ -120,7 +136,24 @@ def run(
         stop_console()
         readiness.close()
         host.stop()
-    typer.secho("civicbus stopped cleanly", fg=typer.colors.GREEN, err=True)
+
+
+def _civic_demo(interval: float) -> DemoHooks:
+    """The civic demo from the source checkout's examples/ (it is not installed with the
+    package: its legacy stand-ins are test material)."""
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "examples" / "demo").is_dir() and str(checkout) not in sys.path:
+        sys.path.append(str(checkout))
+    try:
+        module = importlib.import_module("examples.demo")
+    except ImportError as exc:
+        fail(
+            f"the civic demo needs a civicbus source checkout with its dev extras ({exc}): "
+            "clone the repository and run `make run` there",
+            code=1,
+        )
+    demo: DemoHooks = module.CivicDemo(interval)
+    return demo
 
 
 def _start_routes(
@@ -190,12 +223,14 @@ def _start_gateway(bus: Bus) -> tuple[Gateway | None, GatewayServer | None]:
     return served, server
 
 
-def _start_console(bus: Bus, host: AdapterHost, readiness: Readiness) -> Callable[[], None]:
+def _start_console(
+    bus: Bus, host: AdapterHost, readiness: Readiness
+) -> tuple[str | None, Callable[[], None]]:
     """The operations console in this process too, when `console.enabled` says so; it sees
-    this process's adapters as well as the shared catalog. Returns what stops it."""
+    this process's adapters as well as the shared catalog. Returns its URL and what stops it."""
     settings = bus.settings.console
     if not settings.enabled:
-        return lambda: None
+        return None, lambda: None
     console = Console(bus, adapter_status=host.status, readiness=readiness)
     try:
         server = GatewayServer(console.app, host=settings.host, port=settings.port)
@@ -210,48 +245,7 @@ def _start_console(bus: Bus, host: AdapterHost, readiness: Readiness) -> Callabl
         server.stop()
         console.close()
 
-    return stop
-
-
-def _record_address_change(delivery: Delivery) -> None:
-    change = delivery.payload
-    assert isinstance(change, AddressChanged)
-    log.info(
-        "address_change_recorded",
-        city=change.address.city,
-        effective_date=change.effective_date.isoformat(),
-    )
-
-
-_STREETS = ["Pikk", "Lai", "Vene", "Rataskaevu", "Suur-Karja", "Narva mnt"]
-_CITIES = ["Tallinn", "Tartu", "Pärnu", "Narva"]
-
-
-def _feed_demo(bus: Bus, interval: float) -> None:
-    rng = random.Random()  # noqa: S311 — sample data, not secrets
-    publisher = bus.publisher()
-    try:
-        while not bus.stopping.wait(interval):
-            person_id = f"{rng.choice('3456')}{rng.randrange(10**9, 10**10)}"
-            change = AddressChanged(
-                person_id=person_id,
-                address=Address(
-                    street=f"{rng.choice(_STREETS)} {rng.randint(1, 80)}",
-                    postal_code=f"{rng.randint(10000, 99999)}",
-                    city=rng.choice(_CITIES),
-                    country="EE",
-                ),
-                effective_date=date.today() + timedelta(days=rng.randint(0, 30)),
-            )
-            envelope = bus.registry.envelope(
-                change,
-                source="civicbus://demo/citizen-portal",
-                subject=person_id,
-                traceparent=new_traceparent(),
-            )
-            publisher.publish(envelope)
-    finally:
-        publisher.close()
+    return f"{server.url}/", stop
 
 
 def _safe(url: str) -> str:

@@ -112,6 +112,26 @@ class Register:
             for pid, (g, f, b, a) in _SEED.items()
         }
 
+    def add(  # one argument per register field
+        self,
+        person_id: str,
+        given_name: str,
+        family_name: str,
+        birth_date: dt.date,
+        address: tuple[str, str, str, str],
+    ) -> None:
+        """Register a person (street, postal code, city, country); an existing one is kept."""
+        street, postal_code, city, country = address
+        person = Person(
+            person_id=person_id,
+            given_name=given_name,
+            family_name=family_name,
+            birth_date=birth_date,
+            address=Address(street=street, postal_code=postal_code, city=city, country=country),
+        )
+        with self._lock:
+            self.people.setdefault(person_id, person)
+
     def get(self, person_id: str) -> Person:
         with self._lock:
             person = self.people.get(person_id)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
 import pytest
+import sqlalchemy as sa
 from kombu import Connection, Queue
 from pydantic import BaseModel, ConfigDict
 
@@ -21,14 +23,20 @@ from adapters import (
     LegacyUnavailable,
     Operation,
 )
-from bus import Bus, OperationFailed, OperationNotFound, OperationTimeout
+from bus import Bus, Delivery, OperationFailed, OperationNotFound, OperationTimeout
 from bus._topology import DEFAULT_EXCHANGE
 from bus._wire import Outgoing
-from schemas import InvalidMessage
+from schemas import Address, AddressChanged, InvalidMessage
 from tests.integration._waiting import wait_for
 from tests.integration.conftest import drain_queue
 
 pytestmark = pytest.mark.timeout(120)
+
+CHANGE = AddressChanged(
+    person_id="38001085718",
+    address=Address(street="Rüütli 1", postal_code="51007", city="Tartu", country="EE"),
+    effective_date=date(2026, 12, 1),
+)
 
 
 class Lookup(BaseModel):
@@ -237,3 +245,25 @@ def test_a_redelivered_write_is_answered_again_without_applying_it_twice(
     with Connection(bus.settings.broker) as connection:
         replies(connection.channel()).delete()
     assert (register.calls, len(answers), len(bodies)) == (1, 2, 1)
+
+
+def test_a_consumer_may_call_a_write_operation_from_inside_its_transaction(
+    hosted: tuple[Bus, AdapterHost], register: Register
+):
+    """On the default SQLite state database a consumer holds the write lock while its handler
+    runs; the write operation it calls keeps its reply before answering. Both must finish."""
+    bus, _host = hosted
+    replies: list[BaseModel] = []
+
+    def handler(delivery: Delivery) -> None:
+        delivery.transaction.execute(sa.text("SELECT 1"))  # the transaction is in use
+        replies.append(
+            bus.call("register.put-record", {"record_id": "r9", "value": "ninth"}, timeout=20)
+        )
+
+    bus.subscribe("writer", ["civic.person.address-changed"], handler)
+    bus.publish(bus.registry.envelope(CHANGE, source="urn:test", subject="38001085718"))
+
+    wait_for(lambda: replies, timeout=60, what="the handler's call answered")
+    assert replies == [Record(record_id="r9", value="ninth")]
+    assert register.records["r9"] == "ninth"

@@ -259,3 +259,31 @@ def test_an_expression_reads_only_fields_of_the_type_that_reaches_it(
         "6:24: route orders-to-records, step 1:filter: \"data.town == 'data.nowhere'\" reads "
         "data.town but shop.order has no field 'town'; its fields: order_id, city, lines"
     ]
+
+
+def test_what_an_enrich_adds_may_be_read_until_the_message_changes_type(
+    write: Write, world: World
+) -> None:
+    text = """
+routes:
+  - route: enriched
+    from: {channel: shop.order}
+    steps:
+      - enrich:
+          operation: records.get-record
+          request: {key: data.order_id}
+          into: stored
+      - filter: {when: "data.stored.value != ''"}
+      - enrich: {operation: records.get-record, request: {key: data.order_id}}
+      - translate:
+          to: records.put-record.request
+          fields: {key: data.stored.key, value: data.value}
+      - translate:
+          to: records.put-record.request
+          fields: {key: data.stored, value: data.value}
+"""
+
+    assert check(write, world, text) == [
+        "16:25: route enriched, step 4:translate: reads data.stored but "
+        "records.put-record.request has no field 'stored'; its fields: key, value"
+    ]
