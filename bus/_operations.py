@@ -24,6 +24,7 @@ from kombu.message import Message
 from pydantic import BaseModel
 
 from bus._catalog import OperationEntry
+from bus._errors import BrokerUnavailable
 from bus._journal import Hop, Journal
 from bus._logging import bind_message
 from bus._metrics import OPERATION_SECONDS
@@ -92,10 +93,19 @@ class OperationServer:
         return str(self._queue.name)
 
     def declare(self) -> None:
-        with Connection(self._url, connect_timeout=5) as connection:
-            connection.ensure_connection(max_retries=3)
+        connection = Connection(self._url, connect_timeout=5)
+        try:
+            connection.ensure_connection(max_retries=3, interval_start=0.5, interval_step=1)
             self._topology.operations.declare(channel=connection.channel())
             self._queue(connection.channel()).declare()
+        except Exception as exc:
+            raise BrokerUnavailable(
+                f"cannot declare the operation queue of adapter {self.adapter!r}: the broker at "
+                f"{connection.as_uri()} did not answer ({exc}); start it or fix broker_url — "
+                "`civicbus doctor` checks it"
+            ) from exc
+        finally:
+            connection.release()
 
     def run(self, stop: threading.Event) -> None:
         with ThreadPoolExecutor(self._concurrency, thread_name_prefix=self.adapter) as pool:

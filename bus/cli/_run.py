@@ -94,6 +94,7 @@ def _run(settings: Settings, *, reload: bool, demo: DemoHooks | None) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda _signum, _frame: bus.stop())
     reloader: RouteReloader | None = None
+    host: AdapterHost | None = None
     try:
         host = AdapterHost.from_settings(bus)
         host.start()
@@ -101,12 +102,12 @@ def _run(settings: Settings, *, reload: bool, demo: DemoHooks | None) -> None:
             routes, reloader = _start_routes(bus, host, settings.routes)
             for route in routes:
                 typer.echo(f"  route    {route.name}", err=True)
-    except RouteFileError as exc:
-        host.stop()
+    except (RouteFileError, BrokerUnavailable, AdapterConfigError, UnknownAdapterKind) as exc:
+        if host is not None:
+            host.stop()
         bus.close()
-        fail("the routes cannot run:\n" + "\n".join(str(p) for p in exc.problems), code=1)
-    except (BrokerUnavailable, AdapterConfigError, UnknownAdapterKind) as exc:
-        bus.close()
+        if isinstance(exc, RouteFileError):
+            fail("the routes cannot run:\n" + "\n".join(str(p) for p in exc.problems), code=1)
         fail(str(exc), code=1)
     typer.secho("civicbus is running", fg=typer.colors.GREEN, bold=True, err=True)
     typer.echo(f"  broker   {_safe(settings.broker)}", err=True)

@@ -125,6 +125,9 @@ class CivicDemo:
         assert self.register is not None  # prepare started it
         typer.echo(self._banner(key, gateway_url, console_url), err=True)
         benefits = bus.settings.adapters["benefits-db"]["url"]
+        # The bus's own stop: the portal makes no call once the bus has begun to stop, so
+        # none waits for an operation server that is no longer there.
+        self.stopping = bus.stopping
         self._workers = [
             CitizenPortal(gateway_url, key, self.interval, self.stopping),
             BenefitsClerk(benefits, max(self.interval * 5, 1.0), self.stopping),

@@ -45,7 +45,7 @@ class CitizenPortal:
         self._thread.start()
 
     def join(self) -> None:
-        self._thread.join(timeout=35)
+        self._thread.join(timeout=5)  # a call left in flight is the gateway's to end
         self._client.close()
 
     def visit(self) -> None:

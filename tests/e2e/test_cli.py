@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from tests.integration._waiting import wait_for
 
@@ -95,33 +93,6 @@ def test_tail_shows_a_published_event_with_personal_data_masked(tmp_path: Path):
         "Tartu",
     )
     assert "38001085718" not in out
-
-
-def test_run_demo_handles_events_and_stops_cleanly_on_sigterm(tmp_path: Path):
-    run = civicbus(tmp_path, "run", "--demo", "--demo-interval", "0.2")
-    journal = tmp_path / ".civicbus" / "journal.db"
-
-    def handled_some() -> bool:
-        if not journal.exists():
-            return False
-        engine = sa.create_engine(f"sqlite:///{journal}")
-        try:
-            with engine.connect() as conn:
-                return bool(
-                    conn.execute(
-                        sa.text("SELECT count(*) FROM journal_hops WHERE hop = 'handled'")
-                    ).scalar()
-                )
-        except sa.exc.OperationalError:
-            return False  # not migrated yet
-        finally:
-            engine.dispose()
-
-    wait_for(handled_some, timeout=60, what="the demo consumer to handle an event")
-    run.send_signal(signal.SIGTERM)
-    code, _out, err = finish(run)
-    assert code == 0, err
-    assert "civicbus stopped cleanly" in err
 
 
 def test_run_with_an_unreachable_broker_says_what_to_do(tmp_path: Path):
