@@ -21,9 +21,10 @@ from schemas import Envelope, SchemaRegistry, default_registry, mask, trace_id
 
 __all__ = ["bind_message", "configure_logging", "mask_personal_data"]
 
-# These libraries narrate every connection and statement at INFO; only their warnings help an
-# operator unless civicbus itself runs at debug level.
-_CHATTY_LIBRARIES: Final = ("kombu", "amqp", "sqlalchemy", "alembic")
+# These libraries narrate every connection, statement, file event (watchfiles) or request
+# (httpx: webhooks, the gateway client) at INFO; only their warnings help an operator unless
+# civicbus itself runs at debug level.
+_CHATTY_LIBRARIES: Final = ("kombu", "amqp", "sqlalchemy", "alembic", "watchfiles", "httpx")
 
 # Marks the handler configure_logging installs, so a second call replaces it instead of
 # printing every line twice.
