@@ -4,7 +4,6 @@ sign-in for it."""
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,11 +12,9 @@ import typer
 import yaml
 
 from bus._console import Console, hash_password
-from bus._errors import BrokerUnavailable
-from bus._gateway import GatewayServer
-from bus._runtime import Bus
 from bus._settings import DEFAULT_CONFIG_FILE
 from bus.cli._app import CliState, app, cli_settings, fail
+from bus.cli._serving import open_bus, serve_in_foreground
 
 console_app = typer.Typer(
     no_args_is_help=False,
@@ -51,36 +48,16 @@ def console(
     if ctx.invoked_subcommand is not None:
         return
     settings = cli_settings(ctx)
-    try:
-        bus = Bus(settings)
-    except BrokerUnavailable as exc:
-        fail(str(exc), code=1)
-    served = Console(bus)
-    try:
-        server = GatewayServer(
-            served.app,
-            host=host or settings.console.host,
-            port=settings.console.port if port is None else port,
-        )
-    except OSError as exc:
-        served.close()
-        bus.close()
-        fail(f"cannot listen: {exc}; pick another --port or stop what uses it", code=1)
-    typer.secho(f"civicbus console on {server.url}", fg=typer.colors.GREEN, bold=True, err=True)
-    if not settings.console.users:
-        typer.echo("  no users yet: civicbus console users add NAME --role operator", err=True)
-    # As `civicbus gateway`: uvicorn raises the signal again after its shutdown; take it.
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-    for sig in previous:
-        signal.signal(sig, lambda _signum, _frame: server.request_stop())
-    try:
-        server.run()
-    finally:
-        served.close()
-        bus.close()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    typer.secho("civicbus console stopped", fg=typer.colors.GREEN, err=True)
+    bus = open_bus(settings)
+    no_users = ["no users yet: civicbus console users add NAME --role operator"]
+    serve_in_foreground(
+        "console",
+        bus,
+        Console(bus),
+        host=host or settings.console.host,
+        port=settings.console.port if port is None else port,
+        notes=lambda _url: [] if settings.console.users else no_users,
+    )
 
 
 @users_app.command("add")

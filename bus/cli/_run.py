@@ -93,22 +93,7 @@ def _run(settings: Settings, *, reload: bool, demo: DemoHooks | None) -> None:
     # SIGTERM while the servers start) is remembered instead of killing the process.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda _signum, _frame: bus.stop())
-    reloader: RouteReloader | None = None
-    host: AdapterHost | None = None
-    try:
-        host = AdapterHost.from_settings(bus)
-        host.start()
-        if settings.routes:
-            routes, reloader = _start_routes(bus, host, settings.routes)
-            for route in routes:
-                typer.echo(f"  route    {route.name}", err=True)
-    except (RouteFileError, BrokerUnavailable, AdapterConfigError, UnknownAdapterKind) as exc:
-        if host is not None:
-            host.stop()
-        bus.close()
-        if isinstance(exc, RouteFileError):
-            fail("the routes cannot run:\n" + "\n".join(str(p) for p in exc.problems), code=1)
-        fail(str(exc), code=1)
+    host, reloader = _start_adapters_and_routes(bus)
     typer.secho("civicbus is running", fg=typer.colors.GREEN, bold=True, err=True)
     typer.echo(f"  broker   {_safe(settings.broker)}", err=True)
     typer.echo(f"  journal  {_safe(settings.journal_url)}", err=True)
@@ -137,6 +122,28 @@ def _run(settings: Settings, *, reload: bool, demo: DemoHooks | None) -> None:
         stop_console()
         readiness.close()
         host.stop()
+
+
+def _start_adapters_and_routes(bus: Bus) -> tuple[AdapterHost, RouteReloader | None]:
+    """Start the configured adapters, then load, check and start the routes; a problem with
+    either closes the bus and ends the command (exit 1) with what is wrong."""
+    host: AdapterHost | None = None
+    try:
+        host = AdapterHost.from_settings(bus)
+        host.start()
+        if not bus.settings.routes:
+            return host, None
+        routes, reloader = _start_routes(bus, host, bus.settings.routes)
+    except (RouteFileError, BrokerUnavailable, AdapterConfigError, UnknownAdapterKind) as exc:
+        if host is not None:
+            host.stop()
+        bus.close()
+        if isinstance(exc, RouteFileError):
+            fail("the routes cannot run:\n" + "\n".join(str(p) for p in exc.problems), code=1)
+        fail(str(exc), code=1)
+    for route in routes:
+        typer.echo(f"  route    {route.name}", err=True)
+    return host, reloader
 
 
 def _civic_demo(interval: float) -> DemoHooks:
