@@ -12,16 +12,10 @@ from pathlib import Path
 
 from examples.demo._residents import RESIDENTS
 
-# person_id 11 | tax year 4 | income 12, right-aligned, two decimals | assessed on YYYYMMDD
-INCOME_LAYOUT = [
-    {"name": "person_id", "start": 0, "length": 11},
-    {"name": "tax_year", "start": 11, "length": 4},
-    {"name": "income", "start": 15, "length": 12, "type": "decimal"},
-    {"name": "assessed_on", "start": 27, "length": 8},
-]
-
 
 def income_line(person_id: str, year: int, income: Decimal, assessed_on: dt.date) -> str:
+    """person id 11 | tax year 4 | income 12, right-aligned, two decimals | assessed YYYYMMDD:
+    the layout the demo's `tax-office.incomes` inbox declares."""
     return f"{person_id:<11}{year:04d}{income:>12.2f}{assessed_on:%Y%m%d}"
 
 

@@ -89,7 +89,7 @@ def test_check_explains_a_model_path_that_does_not_import() -> None:
     assert (result.exit_code, "cannot import module 'no_such_module'" in result.stderr) == (2, True)
 
 
-AGENCY_SCHEMAS = '''
+AGENCY_SCHEMAS = """
 from pydantic import BaseModel
 
 
@@ -100,7 +100,7 @@ class PermitRequested(BaseModel):
 
 def register(registry):
     registry.register(PermitRequested, type="agency.permit.requested", version=1)
-'''
+"""
 
 
 def test_the_schemas_setting_adds_a_deployments_own_types(
