@@ -99,7 +99,8 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
 def test_the_civic_demo_runs_every_flow_and_stops_cleanly_on_ctrl_c(demo: Demo):
     console = demo.told(r"^  console\s+(http://\S+)", "the console's address")
     password = demo.told(r"sign in as demo, password (\S+)", "the console password")
-    gateway = demo.told(r"^  gateway\s+(http://\S+)/api/v1/docs", "the gateway's address")
+    gateway = demo.told(r"^  gateway\s+(http://[\d.]+:\d+)$", "the gateway's address")
+    docs = demo.told(r"^  api docs\s+(http://\S+)", "the gateway's docs")
     key = demo.told(r"^  api key\s+(\S+)", "the portal's API key")
 
     # The portal's changes reach the population register over SOAP, then the benefits
@@ -145,13 +146,16 @@ def test_the_civic_demo_runs_every_flow_and_stops_cleanly_on_ctrl_c(demo: Demo):
 
     # What the banner prints works: the key lists the portal's services, the password signs in.
     with httpx.Client(base_url=gateway, headers={"X-API-Key": key}, timeout=20) as http:
-        services = {s["name"] for s in http.get("/api/v1/services").json()["services"]}
+        listed = http.get("/api/v1/services")
+        assert listed.status_code == 200, listed.text
+        services = {s["name"] for s in listed.json()["services"]}
         person = http.post(
             "/api/v1/services/population-register/get-person",
             json={"person_id": "38001085718"},
         )
     assert {"portal.submit-address-change", "population-register.get-person"} <= services
     assert person.status_code == 200, person.text
+    assert httpx.get(docs, timeout=20).status_code == 200
     with httpx.Client(base_url=console.rstrip("/"), timeout=20) as http:
         form = http.get("/login")
         token = form.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
