@@ -13,6 +13,7 @@ from typing import Any
 
 import typer
 import yaml
+from pydantic import SecretStr
 
 from bus import Bus, Settings
 from bus._console import hash_password
@@ -114,6 +115,8 @@ class CivicDemo:
                         "enabled": True,
                         "port": free_port(settings.console.host, settings.console.port),
                         "users": {**settings.console.users, CONSOLE_USER: user},
+                        # A password per run: sign-ins need not outlive the process.
+                        "secret": settings.console.secret or SecretStr(secrets.token_urlsafe(32)),
                     }
                 ),
             }
