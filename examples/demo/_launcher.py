@@ -44,7 +44,7 @@ _PORTAL_GRANTS: list[tuple[GrantKind, str]] = [
 ]
 
 
-def demo_settings(base: Settings, register_url: str, demo_dir: Path) -> dict[str, Any]:
+def demo_settings(register_url: str, demo_dir: Path) -> dict[str, Any]:
     """The demo's `civicbus.yaml` with its placeholders filled in, as settings fields."""
     text = string.Template(CONFIG.read_text(encoding="utf-8")).substitute(
         demo_dir=demo_dir.resolve().as_posix(),
@@ -103,7 +103,7 @@ class CivicDemo:
         user = ConsoleUser(password_hash=hash_password(self.password), role="admin")
         return settings.model_copy(
             update={
-                **demo_settings(settings, register_url, self.demo_dir),
+                **demo_settings(register_url, self.demo_dir),
                 "gateway": settings.gateway.model_copy(
                     update={
                         "enabled": True,
@@ -125,7 +125,6 @@ class CivicDemo:
     def started(self, bus: Bus, gateway_url: str, console_url: str | None) -> None:
         """Give the portal its key and grants, say where everything is, set things going."""
         key = self._portal_key(bus.settings.state)
-        assert self.register is not None  # prepare started it
         typer.echo(self._banner(key, gateway_url, console_url), err=True)
         benefits = bus.settings.adapters["benefits-db"]["url"]
         # The bus's own stop: the portal makes no call once the bus has begun to stop, so

@@ -27,7 +27,7 @@ def test_the_civic_demo_config_is_settings_and_adapter_configs_civicbus_accepts(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ):
     monkeypatch.delenv("CIVICBUS_CONFIG", raising=False)
-    fields = demo_settings(load_settings(None), "http://127.0.0.1:8123/", tmp_path)
+    fields = demo_settings("http://127.0.0.1:8123/", tmp_path)
     settings = Settings.model_validate(fields)
 
     assert [path.is_dir() for path in settings.routes] == [True]
