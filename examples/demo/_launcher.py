@@ -101,7 +101,7 @@ class CivicDemo:
             free_port("127.0.0.1", _REGISTER_PORT)
         )
         user = ConsoleUser(password_hash=hash_password(self.password), role="admin")
-        return settings.model_copy(
+        demo = settings.model_copy(
             update={
                 **demo_settings(register_url, self.demo_dir),
                 "gateway": settings.gateway.model_copy(
@@ -120,6 +120,33 @@ class CivicDemo:
                     }
                 ),
             }
+        )
+        self._write_config(demo)
+        return demo
+
+    @property
+    def config_file(self) -> Path:
+        return self.demo_dir / "civicbus.yaml"
+
+    def _write_config(self, settings: Settings) -> None:
+        """The demo's settings as a file for the commands of a second terminal
+        (`export CIVICBUS_CONFIG=...`): they then know its adapters, routes and types. No
+        users, passwords or keys go into it."""
+        document = {
+            "data_dir": str(settings.data_dir),
+            "broker_url": settings.broker,
+            "state_url": settings.state,
+            "journal": {"url": settings.journal_url},
+            "exchange": settings.exchange,
+            "queue_prefix": settings.queue_prefix,
+            "schemas": settings.schemas,
+            "routes": [str(path) for path in settings.routes],
+            "adapters": settings.adapters,
+        }
+        header = "# Written by `civicbus run --demo` for the commands of a second terminal.\n"
+        self.config_file.write_text(
+            header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True),
+            encoding="utf-8",
         )
 
     def started(self, bus: Bus, gateway_url: str, console_url: str | None) -> None:
@@ -163,6 +190,8 @@ class CivicDemo:
                 f"  register  {self.register.url}?wsdl   (the SOAP population register)",
                 f"  benefits  {self.demo_dir / 'benefits.db'}   (SQLite)",
                 f"  tax files {tax / 'in'}  and  {tax / 'out'}",
+                f"  cli       export CIVICBUS_CONFIG={self.config_file}   (a second terminal:",
+                "            civicbus routes list, civicbus tail, civicbus dlq list ...)",
                 "",
             ]
         )

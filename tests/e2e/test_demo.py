@@ -23,6 +23,7 @@ from tests.integration._waiting import wait_for
 pytestmark = [pytest.mark.timeout(240), pytest.mark.slow]
 
 CIVICBUS = [sys.executable, "-c", "from bus.cli import main; main()"]
+CHECKOUT = Path(__file__).resolve().parents[2]
 SEEDED_CHANGES = 6  # BEN_CLIENT's change sequence after seeding, one per resident
 RECORD_WIDTH = 11 + 40 + 10 + 30 + 2
 CASE_EVENTS = "SELECT COUNT(*) FROM journal_messages WHERE type = 'benefits.case.changed'"
@@ -167,6 +168,21 @@ def test_the_civic_demo_runs_every_flow_and_stops_cleanly_on_ctrl_c(demo: Demo):
         flows = http.get("/")
     assert (signed.headers.get("location"), flows.status_code) == ("/", 200)
     assert "route.register-address-change" in flows.text
+
+    # A second terminal's commands get the demo's settings from the file it names.
+    config = demo.told(r"export CIVICBUS_CONFIG=(\S+)", "the second terminal's settings")
+    listed = subprocess.run(
+        [*CIVICBUS, "--config", config, "routes", "list", "--json"],
+        cwd=demo.folder,
+        # As from the checkout `make run` runs in, where the demo's schemas module imports.
+        env={**os.environ, "PYTHONPATH": str(CHECKOUT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert "nightly-incomes" in listed.stdout
 
     demo.process.send_signal(signal.SIGINT)
     assert demo.process.wait(timeout=60) == 0
