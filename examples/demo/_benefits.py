@@ -5,18 +5,15 @@ it reads changes by the sequence columns and writes through named statements."""
 
 from __future__ import annotations
 
-import random
 import threading
 from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
-import structlog
 
+from examples.demo._actor import Actor
 from examples.demo._residents import RESIDENTS
 from examples.legacy.benefits_db import LegacyApplication, create_schema
-
-log = structlog.get_logger("civicbus.demo.benefits")
 
 metadata = sa.MetaData()
 
@@ -85,44 +82,33 @@ def benefits_database(path: Path) -> str:
     return url
 
 
-class BenefitsClerk:
+class BenefitsClerk(Actor):
     """The legacy application at work: every `interval` seconds it opens a case for a
     resident or settles an open one, in plain SQL, as it always has."""
 
+    name = "benefits-clerk"
+    tolerated = (sa.exc.SQLAlchemyError,)  # a locked file: the clerk tries again later
+
     def __init__(self, url: str, interval: float, stopping: threading.Event) -> None:
+        super().__init__(interval, stopping)
         self._engine = sa.create_engine(url)
         self._app = LegacyApplication(self._engine)
-        self._interval = interval
-        self._stopping = stopping
-        self._rng = random.Random()  # noqa: S311 — sample data, not secrets
-        self._thread = threading.Thread(target=self._work, name="benefits-clerk", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def join(self) -> None:
-        self._thread.join(timeout=10)
+    def close(self) -> None:
         self._engine.dispose()
 
-    def _work(self) -> None:
-        while not self._stopping.wait(self._interval):
-            try:
-                self._one_task()
-            except sa.exc.SQLAlchemyError as exc:  # a locked file: the clerk tries again later
-                log.warning("benefits_clerk_waits", error=str(exc))
-
-    def _one_task(self) -> None:
+    def act(self) -> None:
         with self._engine.connect() as connection:
             open_cases = (
                 connection.execute(sa.text("SELECT CASE_NO FROM BEN_CASE WHERE STATUS = 'OP'"))
                 .scalars()
                 .all()
             )
-        if open_cases and self._rng.random() < 0.5:
-            case_no = self._rng.choice(open_cases).strip()
-            self._app.change_status(case_no, self._rng.choice(["GR", "RJ"]))
+        if open_cases and self.rng.random() < 0.5:
+            case_no = self.rng.choice(open_cases).strip()
+            self._app.change_status(case_no, self.rng.choice(["GR", "RJ"]))
             return
-        resident = self._rng.choice(RESIDENTS)
-        case_no = f"C{self._rng.randrange(10**8, 10**9)}"
-        amount = Decimal(self._rng.randrange(5000, 90000)) / 100
+        resident = self.rng.choice(RESIDENTS)
+        case_no = f"C{self.rng.randrange(10**8, 10**9)}"
+        amount = Decimal(self.rng.randrange(5000, 90000)) / 100
         self._app.open_case(case_no, resident.full_name, amount=amount, start_dt="01.12.2026")

@@ -19,6 +19,7 @@ from bus import Bus, Settings
 from bus._console import hash_password
 from bus._console_settings import ConsoleUser
 from bus._gateway import ClientStore, GrantKind
+from examples.demo._actor import Actor
 from examples.demo._benefits import BenefitsClerk, benefits_database
 from examples.demo._portal import LOOKUP, SUBMIT, CitizenPortal
 from examples.demo._residents import RESIDENTS
@@ -82,7 +83,7 @@ class CivicDemo:
         self.register: RunningRegister | None = None
         self.password = secrets.token_urlsafe(9)
         self.demo_dir = Path(".civicbus/demo")
-        self._workers: list[CitizenPortal | BenefitsClerk | NightlyIncomeJob] = []
+        self._actors: list[Actor] = []
 
     def prepare(self, settings: Settings) -> Settings:
         self.demo_dir = settings.data_dir / "demo"
@@ -157,13 +158,13 @@ class CivicDemo:
         # The bus's own stop: the portal makes no call once the bus has begun to stop, so
         # none waits for an operation server that is no longer there.
         self.stopping = bus.stopping
-        self._workers = [
+        self._actors = [
             CitizenPortal(gateway_url, key, self.interval, self.stopping),
             BenefitsClerk(benefits, max(self.interval * 5, 1.0), self.stopping),
             NightlyIncomeJob(self.demo_dir / "tax-office" / "in", 120.0, self.stopping),
         ]
-        for worker in self._workers:
-            worker.start()
+        for actor in self._actors:
+            actor.start()
 
     def _banner(self, key: str, gateway_url: str, console_url: str | None) -> str:
         assert self.register is not None  # prepare started it
@@ -198,8 +199,8 @@ class CivicDemo:
 
     def stop(self) -> None:
         self.stopping.set()
-        for worker in self._workers:
-            worker.join()
+        for actor in self._actors:
+            actor.join()
         if self.register is not None:
             self.register.stop()
 

@@ -4,30 +4,32 @@ files. It calls the civicbus gateway with its API key, as any new service would.
 from __future__ import annotations
 
 import datetime as dt
-import random
 import threading
 import uuid
 
 import httpx
-import structlog
 
 from bus import GatewayClient, GatewayError, RetryPolicy
+from examples.demo._actor import Actor
 from examples.demo._residents import CITIES, RESIDENTS, STREETS, UNKNOWN_PERSON
-
-log = structlog.get_logger("civicbus.demo.portal")
 
 SUBMIT = "portal.submit-address-change"
 LOOKUP = "population-register.get-person"
 
 
-class CitizenPortal:
+class CitizenPortal(Actor):
     """Every `interval` seconds a citizen submits a change of address; every fourth visit
     someone looks themselves up first; one change in twelve names a person the register does
     not know."""
 
+    name = "citizen-portal"
+    tolerated = (GatewayError, httpx.HTTPError)
+    join_seconds = 5.0  # a call left in flight is the gateway's to end
+
     def __init__(
         self, gateway_url: str, api_key: str, interval: float, stopping: threading.Event
     ) -> None:
+        super().__init__(interval, stopping)
         # Few, short retries: at Ctrl-C the portal must not outlive the gateway for long.
         self._client = GatewayClient(
             gateway_url,
@@ -35,23 +37,15 @@ class CitizenPortal:
             timeout=30,
             retry=RetryPolicy(attempts=2, backoff=0.5, max_wait=2),
         )
-        self._interval = interval
-        self._stopping = stopping
-        self._rng = random.Random()  # noqa: S311 — sample data, not secrets
         self.visits = 0
-        self._thread = threading.Thread(target=self._work, name="citizen-portal", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def join(self) -> None:
-        self._thread.join(timeout=5)  # a call left in flight is the gateway's to end
+    def close(self) -> None:
         self._client.close()
 
-    def visit(self) -> None:
+    def act(self) -> None:
         """One citizen's visit: maybe a lookup, then a change of address."""
         self.visits += 1
-        resident = self._rng.choice(RESIDENTS)
+        resident = self.rng.choice(RESIDENTS)
         if self.visits % 4 == 0:
             self._client.call(
                 LOOKUP,
@@ -60,15 +54,15 @@ class CitizenPortal:
                 end_user=resident.person_id,
             )
         person_id = UNKNOWN_PERSON if self.visits % 12 == 0 else resident.person_id
-        city = self._rng.choice(list(CITIES))
+        city = self.rng.choice(list(CITIES))
         request = {
             "person_id": person_id,
-            "street": f"{self._rng.choice(STREETS)} {self._rng.randint(1, 60)}",
-            "postal_code": f"{CITIES[city]}{self._rng.randint(0, 99):02d}",
+            "street": f"{self.rng.choice(STREETS)} {self.rng.randint(1, 60)}",
+            "postal_code": f"{CITIES[city]}{self.rng.randint(0, 99):02d}",
             "city": city,
             "country": "EE",
             "effective_date": (
-                dt.date.today() + dt.timedelta(days=self._rng.randint(1, 30))
+                dt.date.today() + dt.timedelta(days=self.rng.randint(1, 30))
             ).isoformat(),
         }
         # One key per form submission: a retried POST never files the change twice.
@@ -79,12 +73,3 @@ class CitizenPortal:
             purpose="change of address",
             end_user=person_id,
         )
-
-    def _work(self) -> None:
-        while not self._stopping.wait(self._interval):
-            try:
-                self.visit()
-            except (GatewayError, httpx.HTTPError) as exc:
-                if self._stopping.is_set():
-                    return
-                log.warning("portal_call_failed", error=str(exc))

@@ -5,11 +5,11 @@ and whatever lands in the outbox is what it will load in the morning."""
 from __future__ import annotations
 
 import datetime as dt
-import random
 import threading
 from decimal import Decimal
 from pathlib import Path
 
+from examples.demo._actor import Actor
 from examples.demo._residents import RESIDENTS
 
 
@@ -19,22 +19,18 @@ def income_line(person_id: str, year: int, income: Decimal, assessed_on: dt.date
     return f"{person_id:<11}{year:04d}{income:>12.2f}{assessed_on:%Y%m%d}"
 
 
-class NightlyIncomeJob:
+class NightlyIncomeJob(Actor):
     """Writes one income file into `inbox` shortly after the start, then every `interval`
     seconds (the demo's night is short)."""
 
+    name = "tax-office-night"
+
     def __init__(self, inbox: Path, interval: float, stopping: threading.Event) -> None:
+        super().__init__(interval, stopping, first_after=min(5.0, interval))
         self.inbox = inbox
-        self._interval = interval
-        self._stopping = stopping
-        self._rng = random.Random()  # noqa: S311 — sample data, not secrets
-        self._thread = threading.Thread(target=self._work, name="tax-office-night", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def join(self) -> None:
-        self._thread.join(timeout=10)
+    def act(self) -> None:
+        self.write_file()
 
     def write_file(self) -> Path:
         today = dt.date.today()
@@ -42,10 +38,10 @@ class NightlyIncomeJob:
             income_line(
                 r.person_id,
                 today.year - 1,
-                Decimal(self._rng.randrange(800_000, 9_000_000)) / 100,
+                Decimal(self.rng.randrange(800_000, 9_000_000)) / 100,
                 today,
             )
-            for r in self._rng.sample(RESIDENTS, k=4)
+            for r in self.rng.sample(RESIDENTS, k=4)
         ]
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
         final = self.inbox / f"INCOME_{stamp}.DAT"
@@ -53,9 +49,3 @@ class NightlyIncomeJob:
         partial.write_text("\n".join(lines) + "\n", encoding="latin-1")
         partial.rename(final)
         return final
-
-    def _work(self) -> None:
-        wait = min(5.0, self._interval)
-        while not self._stopping.wait(wait):
-            self.write_file()
-            wait = self._interval
