@@ -156,6 +156,8 @@ class Caller:
                     ]
                 )
             reply = reply_future.result(timeout)
+        except OperationTimeout:
+            raise  # set by close(); a TimeoutError too, so it must pass the clause below
         except FutureTimeout:
             raise OperationTimeout(
                 f"no reply from {name} within {timeout}s (request {request.id}); the legacy "
@@ -205,8 +207,22 @@ class Caller:
         )
 
     def close(self) -> None:
+        """Stop reading replies; calls still waiting end now, as timeouts, instead of waiting
+        out their own for a reply that can no longer be read."""
         self._stop.set()
         self._thread.join(5)
+        with self._waiting_lock:
+            waiting = list(self._waiting.items())
+            self._waiting.clear()
+        for request_id, future in waiting:
+            if not future.done():
+                future.set_exception(
+                    OperationTimeout(
+                        f"the bus stopped before the reply to request {request_id} came; the "
+                        "legacy system may still act on it — check its journal before sending "
+                        "it again"
+                    )
+                )
 
     # -- the reply reader -----------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Protocol
@@ -228,6 +229,14 @@ def _start_gateway(bus: Bus) -> tuple[Gateway | None, GatewayServer | None]:
         bus.close()
         fail(f"the gateway cannot listen: {exc}; change gateway.port or stop what uses it", 1)
     typer.echo(f"  gateway  {server.url}/api/v1/docs", err=True)
+
+    def stop_with_the_bus() -> None:
+        # No new call once the bus stops: one taken then would wait for this process's own
+        # operation servers, stopping too. Calls in flight end with the bus's caller (504).
+        bus.stopping.wait()
+        server.request_stop()
+
+    threading.Thread(target=stop_with_the_bus, name="gateway-stop", daemon=True).start()
     return served, server
 
 

@@ -208,6 +208,31 @@ def test_call_times_out_when_no_one_serves_the_operation(
         bus.call("register.get-record", {"record_id": "r1"}, timeout=0.5)
 
 
+def test_closing_the_bus_ends_the_calls_still_waiting_for_a_reply(
+    bus_factory: Callable[..., Bus], register: Register
+):
+    bus = bus_factory()
+    host = AdapterHost(bus, [RegisterAdapter("register", RegisterConfig(), register)])
+    host.start()  # declares and catalogs, but the bus is never started: nothing serves
+    ended: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            bus.call("register.get-record", {"record_id": "r1"}, timeout=120)
+        except OperationTimeout as exc:
+            ended.append(exc)
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    wait_for(lambda: bus._caller is not None and bool(bus._caller._waiting), what="the call")
+    bus.close()
+    caller.join(60)  # far less than the call's own 120 s: closing, not timing out, ended it
+
+    assert not caller.is_alive()
+    assert len(ended) == 1
+    assert "the bus stopped before the reply" in str(ended[0])
+
+
 def test_a_redelivered_write_is_answered_again_without_applying_it_twice(
     hosted: tuple[Bus, AdapterHost], register: Register
 ):
