@@ -10,6 +10,7 @@ import threading
 import uuid
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -19,6 +20,7 @@ from kombu.message import Message
 from pydantic import BaseModel
 
 from bus._catalog import Catalog, OperationEntry
+from bus._deadline import DEADLINE, deadline_text
 from bus._json_schema import CanonicalData, validate_json
 from bus._publisher import Publisher
 from bus._reconnect import serve_until_stopped
@@ -132,6 +134,7 @@ class Caller:
             correlationid=correlationid,
             request_id=request_id,
             traceparent=traceparent,
+            deadline=datetime.now(UTC) + timedelta(seconds=timeout),
         )
         if not self._ready.wait(timeout):
             raise OperationTimeout(
@@ -161,7 +164,8 @@ class Caller:
         except FutureTimeout:
             raise OperationTimeout(
                 f"no reply from {name} within {timeout}s (request {request.id}); the legacy "
-                "system may still act on it — check its journal before sending it again"
+                "system may still act on it if a server took it in time (one that takes it "
+                "later leaves it) — check its journal before sending it again"
             ) from None
         finally:
             with self._waiting_lock:
@@ -182,11 +186,15 @@ class Caller:
         correlationid: str | None,
         request_id: str | None,
         traceparent: str,
+        deadline: datetime,
     ) -> Envelope:
         attributes: dict[str, Any] = {
             "subject": subject,
             "correlationid": correlationid,
             "traceparent": traceparent,
+            # When the caller stops waiting: a server that takes the request later leaves it
+            # (bus/_operations.py), so a call that timed out is not carried out afterwards.
+            DEADLINE: deadline_text(deadline),
         }
         if request_id is not None:
             attributes["id"] = request_id

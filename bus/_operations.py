@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -24,6 +25,7 @@ from kombu.message import Message
 from pydantic import BaseModel
 
 from bus._catalog import OperationEntry
+from bus._deadline import deadline_text, passed_deadline
 from bus._errors import BrokerUnavailable
 from bus._journal import Hop, Journal
 from bus._logging import bind_message
@@ -192,6 +194,9 @@ class OperationServer:
                 self._journal.hop(request.id, Hop.DELIVERED, consumer=self.adapter)
             with self._one_at_a_time(request.id):
                 reply_body = self._kept_reply(request, served)
+                if reply_body is None and (deadline := passed_deadline(request)) is not None:
+                    self._leave_expired(request, operation, deadline)
+                    return
                 if reply_body is None:
                     reply = self._reply(request, served, operation)
                     reply_body = reply.to_json()
@@ -223,6 +228,18 @@ class OperationServer:
                         )
                     ]
                 )
+
+    def _leave_expired(self, request: Envelope, operation: str, deadline: datetime) -> None:
+        """Acknowledge a request whose caller has stopped waiting, without calling the legacy
+        system: the caller was told it timed out, and no one reads a reply any more."""
+        error = (
+            f"not sent to the legacy system: its caller stopped waiting at "
+            f"{deadline_text(deadline)}, before this server took it"
+        )
+        log.warning("operation_request_expired", adapter=self.adapter, operation=operation)
+        OPERATION_SECONDS.labels(self.adapter, operation, "expired").observe(0)
+        if self._journal is not None:
+            self._journal.hop(request.id, Hop.REJECTED, consumer=self.adapter, error=error)
 
     @contextmanager
     def _one_at_a_time(self, request_id: str) -> Iterator[None]:

@@ -4,6 +4,7 @@ the AdapterHost with a small in-test adapter kind standing in for a legacy syste
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -24,6 +25,7 @@ from adapters import (
     Operation,
 )
 from bus import Bus, Delivery, OperationFailed, OperationNotFound, OperationTimeout
+from bus._journal import Hop
 from bus._topology import DEFAULT_EXCHANGE
 from bus._wire import Outgoing
 from schemas import Address, AddressChanged, InvalidMessage
@@ -231,6 +233,42 @@ def test_closing_the_bus_ends_the_calls_still_waiting_for_a_reply(
     assert not caller.is_alive()
     assert len(ended) == 1
     assert "the bus stopped before the reply" in str(ended[0])
+
+
+def test_a_request_taken_after_its_caller_gave_up_is_not_carried_out(
+    bus_factory: Callable[..., Bus], register: Register
+):
+    bus = bus_factory()
+    host = AdapterHost(bus, [RegisterAdapter("register", RegisterConfig(), register)])
+    host.start()  # the request waits in the queue: nothing serves until the bus starts
+    write = {"record_id": "r9", "value": "late"}
+    with pytest.raises(OperationTimeout) as timed_out:
+        bus.call("register.put-record", write, timeout=0.3, request_id="late-write")
+    time.sleep(1.5)  # past the deadline and the clock grace
+    bus.start()
+    try:
+        assert bus.wait_ready(30)
+        assert bus.journal is not None
+        journal = bus.journal
+
+        def left() -> bool:
+            record = journal.find("late-write")
+            return record is not None and any(h.hop == Hop.REJECTED for h in record.hops)
+
+        wait_for(left, timeout=60, what="the late request left")
+        # A call made in time is carried out by the same server.
+        on_time = bus.call(
+            "register.put-record", {"record_id": "r8", "value": "on time"}, timeout=20
+        )
+    finally:
+        host.stop()
+    record = journal.find("late-write")
+    assert record is not None
+    rejected = next(h for h in record.hops if h.hop == Hop.REJECTED)
+    assert "caller stopped waiting" in (rejected.error or "")
+    assert "may still act" in str(timed_out.value)
+    assert ("r9" in register.records, register.calls) == (False, 1)
+    assert on_time == Record(record_id="r8", value="on time")
 
 
 def test_a_redelivered_write_is_answered_again_without_applying_it_twice(
