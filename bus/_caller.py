@@ -39,6 +39,14 @@ from schemas import (
 log = structlog.get_logger("civicbus.caller")
 
 
+# What a caller left without a reply is told: a server that took the request before its
+# deadline may act on it; one that takes it later leaves it (bus/_deadline.py).
+_MAY_ACT = (
+    "the legacy system may still act on it if a server took it in time (one that takes it "
+    "later leaves it) — check its journal before sending it again"
+)
+
+
 class OperationFailed(Exception):
     """The operation answered without a result; `.error` says why and whether to retry."""
 
@@ -163,9 +171,7 @@ class Caller:
             raise  # set by close(); a TimeoutError too, so it must pass the clause below
         except FutureTimeout:
             raise OperationTimeout(
-                f"no reply from {name} within {timeout}s (request {request.id}); the legacy "
-                "system may still act on it if a server took it in time (one that takes it "
-                "later leaves it) — check its journal before sending it again"
+                f"no reply from {name} within {timeout}s (request {request.id}); {_MAY_ACT}"
             ) from None
         finally:
             with self._waiting_lock:
@@ -226,9 +232,7 @@ class Caller:
             if not future.done():
                 future.set_exception(
                     OperationTimeout(
-                        f"the bus stopped before the reply to request {request_id} came; the "
-                        "legacy system may still act on it — check its journal before sending "
-                        "it again"
+                        f"the bus stopped before the reply to request {request_id} came; {_MAY_ACT}"
                     )
                 )
 

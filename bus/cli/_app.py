@@ -48,6 +48,7 @@ class CliState:
 
     config: Path | None
     settings: Settings | None = None
+    registry: SchemaRegistry | None = None  # the canonical schemas plus `schemas:`
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -56,8 +57,9 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     raise typer.Exit(code)
 
 
-def cli_settings(ctx: typer.Context) -> Settings:
-    """The settings for this invocation; a configuration error ends it with exit code 2."""
+def _state(ctx: typer.Context) -> CliState:
+    """The settings and schemas of this invocation, read once; a configuration error (a bad
+    `schemas:` entry too) ends it with exit code 2."""
     state = ctx.find_root().obj
     if not isinstance(state, CliState):
         # A command invoked without the app callback (a test calling a sub-typer alone).
@@ -66,18 +68,25 @@ def cli_settings(ctx: typer.Context) -> Settings:
     if state.settings is None:
         try:
             state.settings = load_settings(state.config)
-            # Checked here so a bad `schemas:` entry stops every command with one clear line.
-            register_configured(default_registry(), state.settings.schemas)
+            state.registry = default_registry()
+            register_configured(state.registry, state.settings.schemas)
         except ConfigError as exc:
             fail(str(exc))
         configure_logging(state.settings)
-    return state.settings
+    return state
+
+
+def cli_settings(ctx: typer.Context) -> Settings:
+    """The settings for this invocation."""
+    settings = _state(ctx).settings
+    assert settings is not None  # read by _state
+    return settings
 
 
 def cli_registry(ctx: typer.Context) -> SchemaRegistry:
     """The canonical schemas plus those the `schemas:` setting registers."""
-    registry = default_registry()
-    register_configured(registry, cli_settings(ctx).schemas)  # checked by cli_settings
+    registry = _state(ctx).registry
+    assert registry is not None  # built by _state
     return registry
 
 

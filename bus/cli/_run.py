@@ -6,7 +6,6 @@ import importlib
 import signal
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Protocol
 
@@ -22,6 +21,7 @@ from bus._ops_routes import ops_app
 from bus._runtime import Bus
 from bus._settings import Settings
 from bus.cli._app import app, cli_settings, fail
+from bus.cli._serving import listen_in_background
 from routes import (
     OperationTypes,
     Route,
@@ -105,22 +105,23 @@ def _run(settings: Settings, *, reload: bool, demo: DemoHooks | None) -> None:
     if reload and reloader is not None:
         reloader.start(bus.stopping)
         typer.echo("  reload   route files are watched for changes", err=True)
-    served, server = _start_gateway(bus)
+    gateway = _start_gateway(bus)
     readiness, probes = _start_probes(bus, host)
-    console_url, stop_console = _start_console(bus, host, readiness)
+    console = _start_console(bus, host, readiness)
     try:
-        if demo is not None and server is not None:
-            demo.started(bus, server.url, console_url)
+        if demo is not None and gateway is not None:
+            console_url = f"{console[1].url}/" if console is not None else None
+            demo.started(bus, gateway[1].url, console_url)
         bus.run_until_stopped(draining=readiness.draining, drain_seconds=settings.ops.drain_seconds)
     finally:
         if demo is not None:
             demo.stop()  # the portal and the legacy jobs end before the servers they use
-        if server is not None and served is not None:
-            server.stop()
-            served.close()
+        for started in (gateway, console):
+            if started is not None:
+                started[1].stop()
+                started[0].close()
         if probes is not None:
             probes.stop()
-        stop_console()
         readiness.close()
         host.stop()
 
@@ -214,20 +215,15 @@ def _adapters_ready(host: AdapterHost) -> str:
     return f"{len(statuses)} healthy" if statuses else "none configured"
 
 
-def _start_gateway(bus: Bus) -> tuple[Gateway | None, GatewayServer | None]:
+def _start_gateway(bus: Bus) -> tuple[Gateway, GatewayServer] | None:
     """The HTTP gateway in this process too, when `gateway.enabled` says so."""
     settings = bus.settings.gateway
     if not settings.enabled:
-        return None, None
+        return None
     served = Gateway(bus)
-    try:
-        server = GatewayServer(served.app, host=settings.host, port=settings.port)
-        served.start()
-        server.start()
-    except (OSError, RuntimeError) as exc:
-        served.close()
-        bus.close()
-        fail(f"the gateway cannot listen: {exc}; change gateway.port or stop what uses it", 1)
+    server = listen_in_background(
+        "gateway", bus, served, host=settings.host, port=settings.port, before=served.start
+    )
     typer.echo(f"  gateway  {server.url}/api/v1/docs", err=True)
 
     def stop_with_the_bus() -> None:
@@ -242,27 +238,16 @@ def _start_gateway(bus: Bus) -> tuple[Gateway | None, GatewayServer | None]:
 
 def _start_console(
     bus: Bus, host: AdapterHost, readiness: Readiness
-) -> tuple[str | None, Callable[[], None]]:
+) -> tuple[Console, GatewayServer] | None:
     """The operations console in this process too, when `console.enabled` says so; it sees
-    this process's adapters as well as the shared catalog. Returns its URL and what stops it."""
+    this process's adapters as well as the shared catalog."""
     settings = bus.settings.console
     if not settings.enabled:
-        return None, lambda: None
+        return None
     console = Console(bus, adapter_status=host.status, readiness=readiness)
-    try:
-        server = GatewayServer(console.app, host=settings.host, port=settings.port)
-        server.start()
-    except (OSError, RuntimeError) as exc:
-        console.close()
-        bus.close()
-        fail(f"the console cannot listen: {exc}; change console.port or stop what uses it", 1)
+    server = listen_in_background("console", bus, console, host=settings.host, port=settings.port)
     typer.echo(f"  console  {server.url}/", err=True)
-
-    def stop() -> None:
-        server.stop()
-        console.close()
-
-    return f"{server.url}/", stop
+    return console, server
 
 
 def _safe(url: str) -> str:

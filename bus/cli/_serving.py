@@ -1,5 +1,5 @@
-"""Serving one HTTP application in the foreground until Ctrl-C or SIGTERM: what `civicbus
-gateway` and `civicbus console` share."""
+"""Serving an HTTP application over a bus: in the foreground until Ctrl-C or SIGTERM (`civicbus
+gateway`, `civicbus console`), or from a thread of `civicbus run`."""
 
 from __future__ import annotations
 
@@ -31,6 +31,28 @@ def open_bus(settings: Settings) -> Bus:
         return Bus(settings)
     except BrokerUnavailable as exc:
         fail(str(exc), code=1)
+
+
+def listen_in_background(
+    name: str,
+    bus: Bus,
+    served: Served,
+    *,
+    host: str,
+    port: int,
+    before: Callable[[], None] = lambda: None,
+) -> GatewayServer:
+    """Serve `served.app` on host:port from a thread of this process (`civicbus run`); a port
+    that cannot be had closes `served` and `bus` and ends the command (exit 1)."""
+    try:
+        server = GatewayServer(served.app, host=host, port=port)
+        before()
+        server.start()
+    except (OSError, RuntimeError) as exc:
+        served.close()
+        bus.close()
+        fail(f"the {name} cannot listen: {exc}; change {name}.port or stop what uses it", code=1)
+    return server
 
 
 def serve_in_foreground(  # each is one thing the two commands differ in
