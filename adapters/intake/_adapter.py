@@ -80,6 +80,10 @@ class IntakeAdapter(Adapter[IntakeConfig]):
             op: queue.Queue() for op in config.channels
         }
         self._running: set[str] = set()
+        # Sources that have stopped: a submission then fails at once instead of waiting in a
+        # queue no one reads. The lock makes checking and queueing one step against stopping.
+        self._stopped: set[str] = set()
+        self._handover = threading.Lock()
 
     def start(self) -> None:
         pass  # nothing to reach: the bus is the other side
@@ -124,7 +128,10 @@ class IntakeAdapter(Adapter[IntakeConfig]):
 
         def submit(request: BaseModel, context: CallContext) -> BaseModel:
             answer: Future[str] = Future()
-            self._queues[name].put(_Submission(request, context, answer))
+            with self._handover:
+                if name in self._stopped:
+                    raise _not_publishing(self.name, name)
+                self._queues[name].put(_Submission(request, context, answer))
             try:
                 event_id = answer.result(_WAIT_FOR_BUS)
             except FutureTimeout:
@@ -138,7 +145,9 @@ class IntakeAdapter(Adapter[IntakeConfig]):
 
     def _publisher(self, name: str) -> Callable[[Emitter, threading.Event], None]:
         def run(emitter: Emitter, stop: threading.Event) -> None:
-            self._running.add(name)
+            with self._handover:
+                self._running.add(name)
+                self._stopped.discard(name)
             try:
                 while not stop.is_set():
                     try:
@@ -162,9 +171,31 @@ class IntakeAdapter(Adapter[IntakeConfig]):
                     message_id = getattr(emitter, "message_id", None)
                     item.answer.set_result(message_id(key) if callable(message_id) else key)
             finally:
-                self._running.discard(name)
+                with self._handover:
+                    self._running.discard(name)
+                    self._stopped.add(name)
+                    left = _drain(self._queues[name])
+                for item in left:  # the caller gets a retryable error at once
+                    item.answer.set_exception(_not_publishing(self.name, name))
 
         return run
+
+
+def _not_publishing(adapter: str, name: str) -> LegacyUnavailable:
+    return LegacyUnavailable(
+        f"{adapter}.{name} stopped publishing before this request was sent; send it again "
+        "(it is the same event)",
+        sent=False,
+    )
+
+
+def _drain(waiting: queue.Queue[_Submission]) -> list[_Submission]:
+    left = []
+    while True:
+        try:
+            left.append(waiting.get_nowait())
+        except queue.Empty:
+            return left
 
 
 def _import_model(operation: str, reference: str) -> type[BaseModel]:

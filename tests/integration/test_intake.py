@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from pydantic import BaseModel
 
-from adapters import AdapterConfigError, AdapterHost
+from adapters import AdapterConfigError, AdapterHost, CallContext, LegacyUnavailable
 from adapters.intake import IntakeAdapter, IntakeConfig
 from bus import Bus, Delivery
 from schemas import InvalidMessage
@@ -90,3 +90,29 @@ def test_a_model_that_cannot_be_imported_is_a_config_error():
     )
     with pytest.raises(AdapterConfigError, match="cannot import"):
         IntakeAdapter("portal", config)
+
+
+class NoEmitter:
+    """The source is never asked to publish in this test."""
+
+    def emit(self, events: object) -> None:
+        raise AssertionError("nothing should be published")
+
+
+def test_a_submission_once_the_intake_stopped_publishing_fails_at_once_and_retryably():
+    adapter = intake()
+    submit = adapter.operations()[0].invoke
+    source = adapter.sources()[0]
+    stop = threading.Event()
+    publishing = threading.Thread(target=source.run, args=(NoEmitter(), stop))
+    publishing.start()
+    stop.set()
+    publishing.join(10)
+
+    with pytest.raises(LegacyUnavailable, match="stopped publishing") as refused:
+        submit(
+            AddressChangeRequest(person_id="38001085718", city="Tartu"),
+            CallContext(request_id="r-late", correlation_id="c"),
+        )
+
+    assert (refused.value.retryable, refused.value.sent) == (True, False)
