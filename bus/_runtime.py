@@ -19,7 +19,7 @@ import structlog
 from kombu import Connection
 from pydantic import BaseModel
 
-from bus._caller import Caller
+from bus._caller import Caller, OperationTimeout
 from bus._catalog import Catalog
 from bus._catalog_store import CatalogStore, StoredOperation
 from bus._consumer import Consumer
@@ -88,6 +88,7 @@ class Bus:
         self.consumers: list[Consumer] = []
         self.servers: list[OperationServer] = []
         self._caller: Caller | None = None
+        self._closing = False  # set by close(): calls are refused from then on
         self._caller_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
@@ -181,6 +182,8 @@ class Bus:
         InvalidMessage, OperationNotFound, OperationFailed or OperationTimeout.
         """
         with self._caller_lock:
+            if self._closing:
+                raise OperationTimeout(f"the bus is stopping: {name} was not called; try again")
             if self._caller is None:
                 self._caller = Caller(
                     self.settings.broker,
@@ -342,6 +345,7 @@ class Bus:
 
     def start(self) -> None:
         """Run every subscribed consumer in its own thread, and the housekeeping."""
+        self._closing = False
         housekeeping = threading.Thread(target=self._housekeeping, name="housekeeping", daemon=True)
         housekeeping.start()
         self._threads.append(housekeeping)
@@ -441,15 +445,20 @@ class Bus:
     def close(self, timeout: float = 30.0) -> None:
         """Stop consumers (each finishes and acks the message in hand), flush the journal."""
         self.stop()
-        for _stop, thread in list(self._consumer_runs.values()):
-            thread.join(timeout)
-        self._consumer_runs.clear()
+        # Operation servers finish the request in hand first; then calls still waiting for a
+        # reply end at once (a consumer's call to a server of this process, stopped now,
+        # would otherwise hold the consumer, and the exit, for the call's whole timeout).
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()
-        if self._caller is not None:
-            self._caller.close()
-            self._caller = None
+        with self._caller_lock:
+            self._closing = True
+            caller, self._caller = self._caller, None
+        if caller is not None:
+            caller.close()
+        for _stop, thread in list(self._consumer_runs.values()):
+            thread.join(timeout)
+        self._consumer_runs.clear()
         if self._publisher is not None:
             self._publisher.close()
             self._publisher = None
